@@ -1,0 +1,406 @@
+package io.evbase.buffer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+
+/**
+ * A queue of pooled chunks: bytes are appended at the tail (socket reads, handler replies) and consumed from the
+ * head (parsing, gathering writes), after libevent's {@code evbuffer}.
+ *
+ * <p>Indices in the lookup methods are relative to the first readable byte. A chunk is given back to the pool as
+ * soon as it is fully consumed, so an empty chain holds no memory and an idle connection costs no chunk.
+ *
+ * <p>Threading: not thread-safe. A chain belongs to one connection and is touched only by that connection's loop
+ * thread, which is also the only user of the {@link BufferPool.Cache} it draws from.
+ */
+public final class BufferChain {
+
+    private static final int MAX_GATHER = 64;
+    private static final byte[] DIGITS = "0123456789".getBytes(StandardCharsets.US_ASCII);
+
+    private final BufferPool.Cache cache;
+    private final ArrayDeque<Chunk> chunks = new ArrayDeque<>();
+    private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHER];
+    private final byte[] scratch = new byte[20];
+    private int readable;
+
+    public BufferChain(BufferPool.Cache cache) {
+        this.cache = cache;
+    }
+
+    /** Bytes that can be read. */
+    public int readableBytes() {
+        return readable;
+    }
+
+    public boolean isEmpty() {
+        return readable == 0;
+    }
+
+    /** Chunks held, readable or not (the occupancy a connection costs the pool). */
+    public int chunkCount() {
+        return chunks.size();
+    }
+
+    // ---------------------------------------------------------------- lookup, without consuming
+
+    /** The byte at {@code index} (0 = first readable byte). */
+    public byte getByte(int index) {
+        checkIndex(index, 1);
+        for (Chunk c : chunks) {
+            int n = c.readable();
+            if (index < n) {
+                return c.memory.get(c.readIndex + index);
+            }
+            index -= n;
+        }
+        throw new IndexOutOfBoundsException(index);
+    }
+
+    /** Index of the first {@code value} in {@code [from, to)}, or -1. */
+    public int indexOf(byte value, int from, int to) {
+        to = Math.min(to, readable);
+        if (from < 0 || from >= to) {
+            return -1;
+        }
+        int base = 0;
+        for (Chunk c : chunks) {
+            int n = c.readable();
+            if (from < base + n) {
+                int start = c.readIndex + Math.max(0, from - base);
+                int end = c.readIndex + Math.min(n, to - base);
+                ByteBuffer m = c.memory;
+                for (int i = start; i < end; i++) {
+                    if (m.get(i) == value) {
+                        return base + (i - c.readIndex);
+                    }
+                }
+            }
+            base += n;
+            if (base >= to) {
+                break;
+            }
+        }
+        return -1;
+    }
+
+    /** Index of the first {@code value} at or after {@code from}, or -1. */
+    public int indexOf(byte value, int from) {
+        return indexOf(value, from, readable);
+    }
+
+    /** Copies {@code length} bytes starting at {@code index} into {@code dst} without consuming them. */
+    public void copy(int index, byte[] dst, int offset, int length) {
+        checkIndex(index, length);
+        for (Chunk c : chunks) {
+            if (length == 0) {
+                return;
+            }
+            int n = c.readable();
+            if (index >= n) {
+                index -= n;
+                continue;
+            }
+            int take = Math.min(n - index, length);
+            c.memory.get(c.readIndex + index, dst, offset, take);
+            offset += take;
+            length -= take;
+            index = 0;
+        }
+    }
+
+    /** The bytes in {@code [index, index + length)} as US-ASCII text, without consuming them. */
+    public String toAscii(int index, int length) {
+        byte[] bytes = new byte[length];
+        copy(index, bytes, 0, length);
+        return new String(bytes, StandardCharsets.US_ASCII);
+    }
+
+    // ---------------------------------------------------------------- consuming from the head
+
+    /** Discards {@code length} bytes from the head. */
+    public void skip(int length) {
+        checkIndex(0, length);
+        readable -= length;
+        while (length > 0) {
+            Chunk c = chunks.peekFirst();
+            int take = Math.min(c.readable(), length);
+            c.readIndex += take;
+            length -= take;
+            releaseHeadIfConsumed();
+        }
+        releaseHeadIfConsumed();
+    }
+
+    /** Moves {@code length} bytes from the head into {@code dst}. */
+    public void read(byte[] dst, int offset, int length) {
+        copy(0, dst, offset, length);
+        skip(length);
+    }
+
+    /** Moves the first {@code length} bytes into a new array. */
+    public byte[] readBytes(int length) {
+        byte[] bytes = new byte[length];
+        read(bytes, 0, length);
+        return bytes;
+    }
+
+    /** Discards everything and gives every chunk back to the pool. */
+    public void clear() {
+        Chunk c;
+        while ((c = chunks.pollFirst()) != null) {
+            cache.give(c);
+        }
+        readable = 0;
+    }
+
+    // ---------------------------------------------------------------- appending at the tail
+
+    public BufferChain write(byte[] src) {
+        return write(src, 0, src.length);
+    }
+
+    public BufferChain write(byte[] src, int offset, int length) {
+        while (length > 0) {
+            Chunk c = writableTail();
+            int take = Math.min(c.writable(), length);
+            c.memory.put(c.writeIndex, src, offset, take);
+            c.writeIndex += take;
+            readable += take;
+            offset += take;
+            length -= take;
+        }
+        return this;
+    }
+
+    public BufferChain write(ByteBuffer src) {
+        while (src.hasRemaining()) {
+            Chunk c = writableTail();
+            int take = Math.min(c.writable(), src.remaining());
+            c.memory.put(c.writeIndex, src, src.position(), take);
+            src.position(src.position() + take);
+            c.writeIndex += take;
+            readable += take;
+        }
+        return this;
+    }
+
+    public BufferChain write(byte b) {
+        Chunk c = writableTail();
+        c.memory.put(c.writeIndex++, b);
+        readable++;
+        return this;
+    }
+
+    /** Appends US-ASCII text (each char's low byte). */
+    public BufferChain writeAscii(CharSequence text) {
+        int length = text.length();
+        int i = 0;
+        while (i < length) {
+            Chunk c = writableTail();
+            int take = Math.min(c.writable(), length - i);
+            ByteBuffer m = c.memory;
+            int w = c.writeIndex;
+            for (int end = i + take; i < end; i++) {
+                m.put(w++, (byte) text.charAt(i));
+            }
+            c.writeIndex = w;
+            readable += take;
+        }
+        return this;
+    }
+
+    /** Appends the decimal form of an unsigned 64-bit value, without allocating. */
+    public BufferChain writeUnsignedDecimal(long value) {
+        int pos = scratch.length;
+        if (value >= 0) {
+            do {
+                scratch[--pos] = DIGITS[(int) (value % 10)];
+                value /= 10;
+            } while (value != 0);
+        } else {
+            do {
+                scratch[--pos] = DIGITS[(int) Long.remainderUnsigned(value, 10)];
+                value = Long.divideUnsigned(value, 10);
+            } while (value != 0);
+        }
+        return write(scratch, pos, scratch.length - pos);
+    }
+
+    /** Appends a signed decimal. */
+    public BufferChain writeDecimal(long value) {
+        if (value < 0) {
+            write((byte) '-');
+            if (value == Long.MIN_VALUE) {
+                return writeAscii("9223372036854775808");
+            }
+            value = -value;
+        }
+        return writeUnsignedDecimal(value);
+    }
+
+    /**
+     * Moves {@code length} bytes from the head of {@code src} to the tail of this chain. Whole chunks change hands
+     * without copying; only a partial head chunk is copied. Both chains must draw from the same loop's cache.
+     */
+    public void transferFrom(BufferChain src, int length) {
+        src.checkIndex(0, length);
+        while (length > 0) {
+            Chunk c = src.chunks.peekFirst();
+            int n = c.readable();
+            if (n <= length && src.cache == cache) {
+                src.chunks.pollFirst();
+                src.readable -= n;
+                appendChunk(c);
+                length -= n;
+            } else {
+                int take = Math.min(n, length);
+                ByteBuffer view = c.readView();
+                view.limit(c.readIndex + take);
+                write(view);
+                c.readIndex += take;
+                src.readable -= take;
+                length -= take;
+                src.releaseHeadIfConsumed();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- channel I/O
+
+    /**
+     * Reads from {@code channel} into the tail until it has no more bytes, {@code maxBytes} were read, or it
+     * reports end of stream.
+     *
+     * @return bytes read, or -1 if the channel reached end of stream before any byte was read
+     */
+    public int readFrom(ReadableByteChannel channel, int maxBytes) throws IOException {
+        int total = 0;
+        while (total < maxBytes) {
+            Chunk c = writableTail();
+            ByteBuffer view = c.writeView();
+            int room = Math.min(view.remaining(), maxBytes - total);
+            view.limit(c.writeIndex + room);
+            int n;
+            try {
+                n = channel.read(view);
+                if (n > 0) {
+                    c.writeIndex += n;
+                    readable += n;
+                    total += n;
+                }
+            } finally {
+                releaseTailIfEmpty(); // a read that brought nothing must not leave an idle chunk behind
+            }
+            if (n < 0) {
+                return total == 0 ? -1 : total;
+            }
+            if (n < room) {
+                break; // the socket is drained: no second syscall just to see EAGAIN
+            }
+        }
+        return total;
+    }
+
+    /**
+     * Gathering write of as much as the channel takes.
+     *
+     * @return bytes written
+     */
+    public long writeTo(GatheringByteChannel channel) throws IOException {
+        long total = 0;
+        while (readable > 0) {
+            int count = 0;
+            long want = 0;
+            Iterator<Chunk> it = chunks.iterator();
+            while (it.hasNext() && count < MAX_GATHER) {
+                Chunk c = it.next();
+                if (c.readable() > 0) {
+                    gather[count++] = c.readView();
+                    want += c.readable();
+                }
+            }
+            long n;
+            try {
+                n = channel.write(gather, 0, count);
+            } finally {
+                java.util.Arrays.fill(gather, 0, count, null);
+            }
+            if (n <= 0) {
+                break;
+            }
+            consumeWritten(n);
+            total += n;
+            if (n < want) {
+                break; // the socket buffer is full
+            }
+        }
+        return total;
+    }
+
+    private void consumeWritten(long n) {
+        readable -= (int) n;
+        while (n > 0) {
+            Chunk c = chunks.peekFirst();
+            int take = (int) Math.min(c.readable(), n);
+            c.readIndex += take;
+            n -= take;
+            releaseHeadIfConsumed();
+        }
+        releaseHeadIfConsumed();
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private Chunk writableTail() {
+        Chunk tail = chunks.peekLast();
+        if (tail == null || tail.writable() == 0) {
+            tail = cache.take();
+            chunks.addLast(tail);
+        }
+        return tail;
+    }
+
+    private void appendChunk(Chunk c) {
+        Chunk tail = chunks.peekLast();
+        if (tail != null && tail.readable() == 0) {
+            chunks.pollLast();
+            cache.give(tail);
+        }
+        chunks.addLast(c);
+        readable += c.readable();
+    }
+
+    private void releaseHeadIfConsumed() {
+        Chunk head = chunks.peekFirst();
+        if (head != null && head.readable() == 0 && (head.writable() == 0 || chunks.size() > 1 || readable == 0)) {
+            chunks.pollFirst();
+            cache.give(head);
+        }
+    }
+
+    private void releaseTailIfEmpty() {
+        Chunk tail = chunks.peekLast();
+        if (tail != null && tail.readable() == 0) {
+            chunks.pollLast();
+            cache.give(tail);
+        }
+    }
+
+    private void checkIndex(int index, int length) {
+        if (index < 0 || length < 0 || index + length > readable) {
+            throw new IndexOutOfBoundsException(
+                    "index " + index + " length " + length + " readable " + readable);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "BufferChain[readable=" + readable + ", chunks=" + chunks.size() + "]";
+    }
+}

@@ -1,0 +1,352 @@
+package io.evbase.loop;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.time.Duration;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One event loop: one thread and one {@link Selector}, running ready I/O, due timers and tasks posted from other
+ * threads, after libevent's {@code event_base} and folly's {@code EventBase}.
+ *
+ * <p>An iteration: wait in the selector (no longer than the next timer), handle the ready keys, run due timers,
+ * run the tasks queued so far. The loop does not exit when nothing is registered: it waits for tasks until
+ * {@link #shutdown()}.
+ *
+ * <p>Threading: {@link #execute}, {@link #schedule}, {@link #shutdown}, {@link #inLoop} and the statistics are
+ * thread-safe. {@link #register} and everything a callback does with the selector run on the loop thread only.
+ */
+public final class EventBase implements Executor {
+
+    private static final Logger LOG = Logger.getLogger(EventBase.class.getName());
+
+    /** Consecutive empty, early selector returns after which the selector is rebuilt (Netty uses the same bound). */
+    static final int PREMATURE_RETURNS_BEFORE_REBUILD = 512;
+    /** Tasks run per iteration at most, so a flood of posts cannot starve I/O. */
+    private static final int MAX_TASKS_PER_ITERATION = 4096;
+
+    private final int id;
+    private final String name;
+    private final Thread thread;
+    private final Queue<Task> tasks = new ConcurrentLinkedQueue<>();
+    /** Set by the first poster after the loop last looked; keeps wakeups to one per iteration. */
+    private final AtomicBoolean wakeupPending = new AtomicBoolean();
+    private final TimerQueue timers = new TimerQueue();
+    private final LoopStats stats = new LoopStats();
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private final Consumer<SelectionKey> onReady = this::onReady;
+    private Selector selector;
+    private volatile boolean shuttingDown;
+    /** {@link System#nanoTime()} when the current iteration's work began; 0 while waiting in the selector. */
+    private volatile long workStartNanos;
+    private volatile int pendingTasks;
+    private volatile int registeredChannels;
+    private long selectorRebuilds;
+
+    public EventBase(int id, String name) {
+        this.id = id;
+        this.name = name;
+        try {
+            this.selector = Selector.open();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open a selector", e);
+        }
+        this.thread = new Thread(this::run, name);
+    }
+
+    /** Starts the loop thread. */
+    public EventBase start() {
+        thread.start();
+        return this;
+    }
+
+    public int id() {
+        return id;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Thread thread() {
+        return thread;
+    }
+
+    public LoopStats stats() {
+        return stats;
+    }
+
+    /** True when called from this loop's thread. */
+    public boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** Tasks posted and not yet run. */
+    public int pendingTasks() {
+        return pendingTasks;
+    }
+
+    /** Channels registered with the selector (connections, on a worker loop). */
+    public int registeredChannels() {
+        return registeredChannels;
+    }
+
+    /** When the running iteration began working, or 0 while the loop waits for events; for stall detection. */
+    public long workStartNanos() {
+        return workStartNanos;
+    }
+
+    public long selectorRebuilds() {
+        return selectorRebuilds;
+    }
+
+    public boolean isShuttingDown() {
+        return shuttingDown;
+    }
+
+    public boolean isTerminated() {
+        return terminated.getCount() == 0;
+    }
+
+    /**
+     * Runs {@code task} on this loop, after what is already queued. Thread-safe. Called from the loop itself, the
+     * task runs in the same iteration's task phase or the next one, never inline.
+     */
+    @Override
+    public void execute(Runnable task) {
+        tasks.offer(new Task(task, System.nanoTime()));
+        pendingTasks = tasks.size(); // approximate by nature; exact once quiet
+        if (!inLoop() && wakeupPending.compareAndSet(false, true)) {
+            selector.wakeup();
+        }
+    }
+
+    /** Runs {@code task} on this loop after {@code delay}. Thread-safe. */
+    public Scheduled schedule(Runnable task, long delay, TimeUnit unit) {
+        long deadline = System.nanoTime() + unit.toNanos(Math.max(0, delay));
+        if (inLoop()) {
+            return timers.add(task, deadline);
+        }
+        Scheduled s = new Scheduled(task, deadline, -1);
+        execute(() -> timers.add(s));
+        return s;
+    }
+
+    public Scheduled schedule(Runnable task, Duration delay) {
+        return schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Registers {@code channel} with this loop's selector. Loop thread only.
+     *
+     * @return the key, whose interest ops the caller changes as it needs
+     */
+    public SelectionKey register(SelectableChannel channel, int ops, IoHandler handler) throws ClosedChannelException {
+        assertInLoop();
+        SelectionKey key = channel.register(selector, ops, handler);
+        registeredChannels = registeredChannels + 1;
+        return key;
+    }
+
+    /** Tells the loop a registered channel was closed, so {@link #registeredChannels()} stays exact. Loop thread only. */
+    public void deregistered() {
+        registeredChannels = registeredChannels - 1;
+    }
+
+    /**
+     * Asks the loop to stop: it runs the tasks already queued, then exits. Thread-safe; returns at once. Channels
+     * still registered are the owner's to close before (the server drains connections first).
+     */
+    public void shutdown() {
+        shuttingDown = true;
+        execute(() -> { });
+    }
+
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void assertInLoop() {
+        if (!inLoop()) {
+            throw new IllegalStateException("not on loop thread " + name + ": " + Thread.currentThread().getName());
+        }
+    }
+
+    // ---------------------------------------------------------------- the loop
+
+    private void run() {
+        int premature = 0;
+        try {
+            while (!shuttingDown || !tasks.isEmpty()) {
+                long now = System.nanoTime();
+                long timerNanos = timers.nanosUntilNext(now);
+                // Clear the flag before looking at the queue: a poster that sees it clear wakes the selector, and a
+                // post made before this line is seen by the isEmpty check below.
+                wakeupPending.set(false);
+                workStartNanos = 0;
+                int selected;
+                long waited = 0;
+                boolean mayBlock = tasks.isEmpty() && timerNanos != 0 && !shuttingDown;
+                if (mayBlock) {
+                    long timeoutMillis = timerNanos < 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(timerNanos));
+                    long before = System.nanoTime();
+                    selected = selector.select(onReady, timeoutMillis);
+                    waited = System.nanoTime() - before;
+                    premature = isPremature(selected, timeoutMillis, waited) ? premature + 1 : 0;
+                } else {
+                    startWork();
+                    selected = selector.selectNow(onReady);
+                    premature = 0;
+                }
+                startWork();
+                runTimers();
+                runTasks();
+                long end = System.nanoTime();
+                stats.addBusy(end - workStartNanos);
+                if (premature >= PREMATURE_RETURNS_BEFORE_REBUILD) {
+                    premature = 0;
+                    rebuildSelector();
+                }
+            }
+        } catch (Throwable t) {
+            LOG.log(Level.SEVERE, "event loop " + name + " died", t);
+        } finally {
+            workStartNanos = 0;
+            try {
+                selector.close();
+            } catch (IOException ignored) {
+                // closing: nothing left to do with it
+            }
+            terminated.countDown();
+        }
+    }
+
+    /** Marks the start of work for this iteration, once: the first ready key or the end of the wait. */
+    private void startWork() {
+        if (workStartNanos == 0) {
+            workStartNanos = System.nanoTime();
+        }
+    }
+
+    private boolean isPremature(int selected, long timeoutMillis, long waitedNanos) {
+        if (selected > 0 || wakeupPending.get() || !tasks.isEmpty() || Thread.interrupted()) {
+            return false;
+        }
+        long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        return timeoutMillis == 0 || waitedNanos < timeoutNanos / 2;
+    }
+
+    private void onReady(SelectionKey key) {
+        startWork();
+        IoHandler handler = (IoHandler) key.attachment();
+        long start = System.nanoTime();
+        try {
+            stats.ioEvent();
+            handler.handleIo(key.readyOps());
+        } catch (CancelledKeyException e) {
+            // closed by an earlier callback in this iteration: nothing to do
+        } catch (Throwable t) {
+            try {
+                handler.handleFailure(t);
+            } catch (Throwable again) {
+                LOG.log(Level.WARNING, "failure handler threw on " + name, again);
+            }
+        } finally {
+            stats.callback(System.nanoTime() - start, handler);
+        }
+    }
+
+    private void runTimers() {
+        long now = System.nanoTime();
+        Scheduled due;
+        while ((due = timers.pollDue(now)) != null) {
+            runGuarded(due.task, -1);
+        }
+    }
+
+    private void runTasks() {
+        Task task;
+        int run = 0;
+        while (run < MAX_TASKS_PER_ITERATION && (task = tasks.poll()) != null) {
+            run++;
+            runGuarded(task.runnable, System.nanoTime() - task.postedNanos);
+        }
+        pendingTasks = tasks.size();
+    }
+
+    private void runGuarded(Runnable r, long latencyNanos) {
+        long start = System.nanoTime();
+        try {
+            r.run();
+        } catch (Throwable t) {
+            LOG.log(Level.WARNING, "task threw on " + name, t);
+        } finally {
+            long end = System.nanoTime();
+            stats.taskRun(latencyNanos);
+            stats.callback(end - start, r);
+        }
+    }
+
+    /** Moves every registration to a fresh selector: the epoll bug workaround, after Netty's. */
+    private void rebuildSelector() {
+        Selector fresh;
+        try {
+            fresh = Selector.open();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot open a selector to replace a spinning one on " + name, e);
+            return;
+        }
+        int moved = 0;
+        for (SelectionKey key : selector.keys()) {
+            try {
+                if (key.isValid()) {
+                    int ops = key.interestOps();
+                    Object attachment = key.attachment();
+                    key.cancel();
+                    key.channel().register(fresh, ops, attachment);
+                    moved++;
+                }
+            } catch (IOException | CancelledKeyException e) {
+                LOG.log(Level.FINE, "dropping a key while rebuilding the selector", e);
+            }
+        }
+        try {
+            selector.close();
+        } catch (IOException ignored) {
+            // the old one is useless either way
+        }
+        selector = fresh;
+        selectorRebuilds++;
+        LOG.warning("selector of " + name + " returned early " + PREMATURE_RETURNS_BEFORE_REBUILD
+                + " times in a row; rebuilt it with " + moved + " channels");
+    }
+
+    /**
+     * The key {@code channel} has with this loop's selector now, or null. A selector rebuild invalidates the keys
+     * callers hold, so they look it up again through here. Loop thread only.
+     */
+    public SelectionKey keyOf(SelectableChannel channel) {
+        return channel.keyFor(selector);
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+
+    private record Task(Runnable runnable, long postedNanos) {
+    }
+}

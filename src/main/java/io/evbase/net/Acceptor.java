@@ -1,0 +1,232 @@
+package io.evbase.net;
+
+import io.evbase.loop.EventBase;
+import io.evbase.loop.EventBaseGroup;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The listener thread, memcached's and {@code evconnlistener}'s: accepts on every listening socket and hands each
+ * accepted socket to a worker loop through that loop's task queue.
+ *
+ * <p>A loop whose hand-off queue is full is skipped for the next one; when all are full the connection is shed
+ * (folly's {@code AsyncServerSocket}). Running out of descriptors (EMFILE/ENFILE) pauses accepting for a moment
+ * instead of spinning on a listening socket that stays readable.
+ *
+ * <p>Threading: {@link #start()} and {@link #stop()} from any thread, once each; {@link #isPaused()} and the
+ * listeners' counters are thread-safe; the rest runs on the acceptor thread.
+ */
+public final class Acceptor {
+
+    private static final Logger LOG = Logger.getLogger(Acceptor.class.getName());
+    private static final int ACCEPTS_PER_WAKEUP = 64;
+
+    private final EventBaseGroup group;
+    private final List<LoopConnections> loops;
+    private final List<Listener> listeners = new ArrayList<>();
+    private final Duration pauseOnExhaustion;
+    private final Selector selector;
+    private final Thread thread;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean running;
+    private volatile boolean paused;
+    private volatile long pauses;
+    private long resumeAtNanos;
+
+    Acceptor(EventBaseGroup group, List<LoopConnections> loops, List<ListenerConfig> configs,
+            Duration pauseOnExhaustion) throws IOException {
+        this.group = group;
+        this.loops = loops;
+        this.pauseOnExhaustion = pauseOnExhaustion;
+        this.selector = Selector.open();
+        try {
+            for (ListenerConfig config : configs) {
+                listeners.add(bind(config));
+            }
+        } catch (IOException e) {
+            closeAll();
+            throw e;
+        }
+        this.thread = new Thread(this::run, "evbase-acceptor");
+    }
+
+    private Listener bind(ListenerConfig config) throws IOException {
+        ServerSocketChannel server = ServerSocketChannel.open();
+        try {
+            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            server.bind(new InetSocketAddress(config.bindAddress(), config.port()), config.backlog());
+            server.configureBlocking(false);
+            Listener listener = new Listener(config, server, (InetSocketAddress) server.getLocalAddress());
+            server.register(selector, SelectionKey.OP_ACCEPT, listener);
+            return listener;
+        } catch (IOException e) {
+            server.close();
+            throw new IOException("listener " + config.name() + " cannot bind " + config.bindAddress() + ":"
+                    + config.port() + ": " + e.getMessage(), e);
+        }
+    }
+
+    List<Listener> listeners() {
+        return listeners;
+    }
+
+    void start() {
+        running = true;
+        thread.start();
+    }
+
+    /** True while accepting is paused because the process ran out of descriptors. */
+    public boolean isPaused() {
+        return paused;
+    }
+
+    /** How many times accepting paused for descriptor exhaustion. */
+    public long pauses() {
+        return pauses;
+    }
+
+    /** Stops accepting and closes the listening sockets; connections already handed over are not touched. */
+    void stop() throws InterruptedException {
+        if (!running) {
+            closeAll();
+            return;
+        }
+        running = false;
+        selector.wakeup();
+        stopped.await(10, TimeUnit.SECONDS);
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                long timeout = paused ? Math.max(1, TimeUnit.NANOSECONDS.toMillis(resumeAtNanos - System.nanoTime())) : 0;
+                selector.select(key -> acceptAll((Listener) key.attachment()), timeout);
+                if (paused && System.nanoTime() - resumeAtNanos >= 0) {
+                    setAccepting(true);
+                }
+            }
+        } catch (IOException | ClosedSelectorException e) {
+            LOG.log(Level.SEVERE, "acceptor died", e);
+        } finally {
+            closeAll();
+            stopped.countDown();
+        }
+    }
+
+    private void acceptAll(Listener listener) {
+        for (int i = 0; i < ACCEPTS_PER_WAKEUP && running && !paused; i++) {
+            SocketChannel socket;
+            try {
+                socket = listener.channel().accept();
+            } catch (IOException e) {
+                if (isDescriptorExhaustion(e)) {
+                    LOG.warning("out of file descriptors accepting on " + listener.name() + "; pausing accept for "
+                            + pauseOnExhaustion.toMillis() + " ms");
+                    setAccepting(false);
+                } else {
+                    LOG.log(Level.WARNING, "accept failed on " + listener.name(), e);
+                }
+                return;
+            }
+            if (socket == null) {
+                return;
+            }
+            handOff(listener, socket);
+        }
+    }
+
+    private static boolean isDescriptorExhaustion(IOException e) {
+        String message = String.valueOf(e.getMessage());
+        return message.contains("Too many open files") || message.contains("file table overflow");
+    }
+
+    private void setAccepting(boolean accepting) {
+        if (!accepting) {
+            paused = true;
+            pauses++;
+            resumeAtNanos = System.nanoTime() + pauseOnExhaustion.toNanos();
+        } else {
+            paused = false;
+        }
+        for (SelectionKey key : selector.keys()) {
+            if (key.isValid()) {
+                key.interestOps(accepting ? SelectionKey.OP_ACCEPT : 0);
+            }
+        }
+    }
+
+    private void handOff(Listener listener, SocketChannel socket) {
+        if (!listener.tryOpen()) {
+            listener.reject(Listener.RejectReason.LIMIT);
+            refuse(socket, listener.config().handler().tooManyConnectionsReply());
+            return;
+        }
+        try {
+            socket.configureBlocking(false);
+            socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        } catch (IOException e) {
+            listener.unopen();
+            closeQuietly(socket);
+            return;
+        }
+        EventBase loop = group.next();
+        for (int tried = 0; tried < group.size(); tried++) {
+            LoopConnections target = loops.get(loop.id());
+            if (target.tryReserveHandOff()) {
+                target.loop().execute(() -> target.open(socket, listener));
+                return;
+            }
+            loop = group.after(loop);
+        }
+        listener.unopen();
+        listener.reject(Listener.RejectReason.OVERLOAD);
+        closeQuietly(socket);
+    }
+
+    /** Sends the protocol's refusal without blocking (it fits an empty socket buffer) and closes. */
+    private static void refuse(SocketChannel socket, byte[] reply) {
+        try {
+            if (reply != null) {
+                socket.configureBlocking(false);
+                socket.write(ByteBuffer.wrap(reply));
+            }
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "refused peer went away", e);
+        } finally {
+            closeQuietly(socket);
+        }
+    }
+
+    private void closeAll() {
+        for (Listener listener : listeners) {
+            closeQuietly(listener.channel());
+        }
+        try {
+            selector.close();
+        } catch (IOException ignored) {
+            // nothing to do on the way out
+        }
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // closing a socket that failed
+        }
+    }
+}

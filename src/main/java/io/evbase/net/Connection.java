@@ -1,0 +1,599 @@
+package io.evbase.net;
+
+import io.evbase.buffer.BufferChain;
+import io.evbase.loop.EventBase;
+import io.evbase.loop.IoHandler;
+import io.evbase.loop.Scheduled;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One accepted socket with its input and output {@link BufferChain}s, watermarks, timeouts and protocol state:
+ * libevent's {@code bufferevent}, memcached's {@code conn}.
+ *
+ * <p>Reads go into {@link #input()} until it holds more than the read high watermark, then reading pauses until
+ * the handler drains it. Replies written to {@link #output()} are flushed after each callback in one gathering
+ * write; what the socket does not take stays queued and the connection waits for {@code OP_WRITE} (it never
+ * spins). Above the write high watermark the connection turns unwritable and stops reading, so a peer that never
+ * reads cannot make the server buffer without bound.
+ *
+ * <p>Connection objects are recycled by their loop. Everything of the previous peer (buffers, attachment, state,
+ * timers) is reset at close, and the generation changes, so a {@link Handle} taken for the old peer can never reach
+ * the new one.
+ *
+ * <p>Threading: every method runs on the connection's loop thread only, except {@link #handle()}'s
+ * {@link Handle#execute}, which is thread-safe, and the read-only introspection getters, which other threads may
+ * call for a recent value.
+ */
+public final class Connection implements IoHandler {
+
+    private static final Logger LOG = Logger.getLogger(Connection.class.getName());
+    /** Bytes read per readiness event at most, so one busy peer cannot starve the loop's others. */
+    static final int MAX_READ_PER_EVENT = 256 * 1024;
+    /** How long a close waits for its output to flush when no write timeout is set. */
+    static final long CLOSE_FLUSH_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    /** Life of a connection object. */
+    public enum State { OPEN, CLOSING, CLOSED }
+
+    private final LoopConnections owner;
+    private final EventBase loop;
+    private final BufferChain input;
+    private final BufferChain output;
+
+    private volatile long id;
+    private volatile long generation;
+    private volatile State state = State.CLOSED;
+    private volatile InetSocketAddress remoteAddress;
+    private Listener listener;
+    private ListenerConfig config;
+    private SocketChannel channel;
+    private SelectionKey key;
+    private Object attachment;
+    private int interestOps;
+    /** Index in the owner's open list, for O(1) removal. */
+    int slot = -1;
+
+    private boolean writable;
+    private boolean inputClosed;
+    private boolean draining;
+    private boolean drainReadDone;
+    private boolean dispatching;
+    private CloseReason closeReason;
+
+    private volatile long openedNanos;
+    private volatile long lastActivityNanos;
+    private long partialSinceNanos;
+    private long writeProgressNanos;
+    private long closingSinceNanos;
+    private Scheduled timeoutCheck;
+    private volatile long bytesRead;
+    private volatile long bytesWritten;
+    private volatile int inputBytes;
+    private volatile int outputBytes;
+
+    Connection(LoopConnections owner) {
+        this.owner = owner;
+        this.loop = owner.loop();
+        this.input = new BufferChain(owner.bufferCache());
+        this.output = new BufferChain(owner.bufferCache());
+    }
+
+    // ---------------------------------------------------------------- the handler's view
+
+    /** Unique among all connections this server ever opened. */
+    public long id() {
+        return id;
+    }
+
+    public EventBase loop() {
+        return loop;
+    }
+
+    public String listenerName() {
+        return config == null ? "" : config.name();
+    }
+
+    public InetSocketAddress remoteAddress() {
+        return remoteAddress;
+    }
+
+    /** The bytes read and not yet consumed by the handler. */
+    public BufferChain input() {
+        return input;
+    }
+
+    /** The bytes queued for the peer. */
+    public BufferChain output() {
+        return output;
+    }
+
+    public void attach(Object state) {
+        this.attachment = state;
+    }
+
+    @SuppressWarnings("unchecked")
+    public <T> T attachment() {
+        return (T) attachment;
+    }
+
+    public boolean isOpen() {
+        return state == State.OPEN;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** True while the output is at or below the write high watermark (and was not stuck above it since). */
+    public boolean isWritable() {
+        return writable && output.readableBytes() <= config.writeHighWatermark();
+    }
+
+    /** True once the server began draining for shutdown: finish what was received, then close. */
+    public boolean isDraining() {
+        return draining;
+    }
+
+    /** Writes queued output now, for replies produced outside a read callback (a posted task, a timer). */
+    public void flush() {
+        if (state != State.CLOSED && !dispatching) {
+            afterCallback();
+        }
+    }
+
+    /** Closes after flushing the queued output. Input that arrives meanwhile is discarded. */
+    public void close() {
+        close(CloseReason.NORMAL);
+    }
+
+    /** Closes at once, discarding queued output. */
+    public void abort() {
+        closeNow(CloseReason.ABORTED);
+    }
+
+    /** A thread-safe reference to this connection's current life, for posting results of slow work back to it. */
+    public Handle handle() {
+        return new Handle(this, generation);
+    }
+
+    // ---------------------------------------------------------------- introspection, any thread
+
+    public long openedNanos() {
+        return openedNanos;
+    }
+
+    public long lastActivityNanos() {
+        return lastActivityNanos;
+    }
+
+    public long bytesRead() {
+        return bytesRead;
+    }
+
+    public long bytesWritten() {
+        return bytesWritten;
+    }
+
+    /** Input bytes held as of the last callback. */
+    public int inputBytes() {
+        return inputBytes;
+    }
+
+    /** Output bytes queued as of the last callback. */
+    public int outputBytes() {
+        return outputBytes;
+    }
+
+    // ---------------------------------------------------------------- life cycle, called by LoopConnections
+
+    void open(long newId, SocketChannel socket, Listener newListener) throws IOException {
+        id = newId;
+        listener = newListener;
+        config = newListener.config();
+        channel = socket;
+        remoteAddress = (InetSocketAddress) socket.getRemoteAddress();
+        long now = System.nanoTime();
+        openedNanos = now;
+        lastActivityNanos = now;
+        writable = true;
+        state = State.OPEN;
+        interestOps = SelectionKey.OP_READ;
+        key = loop.register(socket, interestOps, this);
+        try {
+            config.handler().onOpen(this);
+        } catch (Throwable t) {
+            fail(t);
+            return;
+        }
+        afterCallback();
+    }
+
+    /** Stop taking new requests: read what the peer already sent, answer it, then close. */
+    void beginDrain() {
+        if (state != State.OPEN || draining) {
+            return;
+        }
+        draining = true;
+        readAndDispatch();
+    }
+
+    // ---------------------------------------------------------------- I/O
+
+    @Override
+    public void handleIo(int readyOps) {
+        if ((readyOps & SelectionKey.OP_WRITE) != 0) {
+            afterCallback();
+        }
+        if ((readyOps & SelectionKey.OP_READ) != 0 && state == State.OPEN) {
+            readAndDispatch();
+        }
+    }
+
+    @Override
+    public void handleFailure(Throwable cause) {
+        fail(cause);
+    }
+
+    private void readAndDispatch() {
+        int room = config.readHighWatermark() - input.readableBytes();
+        if (room > 0 && !inputClosed) {
+            int max = Math.min(room, MAX_READ_PER_EVENT);
+            int n;
+            try {
+                n = input.readFrom(channel, max);
+            } catch (IOException e) {
+                closeNow(CloseReason.RESET);
+                return;
+            }
+            if (n < 0) {
+                inputClosed = true;
+            } else if (n > 0) {
+                bytesRead += n;
+                listener.addRead(n);
+                lastActivityNanos = System.nanoTime();
+            }
+            if (draining && n < max) {
+                drainReadDone = true; // the socket held no more than this: all that was sent before the drain is in
+            }
+        }
+        dispatch();
+    }
+
+    /** Gives the handler the input (and the end of it), then flushes. */
+    private void dispatch() {
+        if (dispatching) {
+            return; // a callback asked for a flush; the outer dispatch finishes the job
+        }
+        dispatching = true;
+        try {
+            if (!input.isEmpty() && state == State.OPEN && isWritable()) {
+                config.handler().onRead(this);
+            }
+            if (inputClosed && state == State.OPEN) {
+                config.handler().onInputClosed(this);
+            }
+        } catch (Throwable t) {
+            dispatching = false;
+            fail(t);
+            return;
+        }
+        dispatching = false;
+        afterCallback();
+    }
+
+    /**
+     * After every callback: flush, update writability (resuming the handler when the peer caught up), track
+     * partial requests, set the interest ops, arm the timeout check and finish a close or a drain.
+     */
+    private void afterCallback() {
+        while (state != State.CLOSED) {
+            if (!output.isEmpty() && !writeOut()) {
+                return; // reset while writing
+            }
+            if (state == State.CLOSING && output.isEmpty()) {
+                closeNow(closeReason);
+                return;
+            }
+            boolean resume = updateWritability();
+            if (resume && !input.isEmpty() && state == State.OPEN) {
+                dispatching = true;
+                try {
+                    config.handler().onRead(this);
+                } catch (Throwable t) {
+                    dispatching = false;
+                    fail(t);
+                    return;
+                }
+                dispatching = false;
+                continue; // flush what the handler wrote
+            }
+            break;
+        }
+        if (state == State.CLOSED) {
+            return;
+        }
+        long now = System.nanoTime();
+        partialSinceNanos = input.isEmpty() || !isWritable() ? 0 : (partialSinceNanos == 0 ? now : partialSinceNanos);
+        publishBuffered();
+        if (draining && state == State.OPEN && (drainReadDone || inputClosed) && output.isEmpty()
+                && (input.isEmpty() || isWritable())) {
+            close(CloseReason.NORMAL); // everything received before the drain is answered; a partial request stays so
+            return;
+        }
+        updateInterest();
+        armTimeoutCheck(now);
+    }
+
+    /** Makes the buffered byte counts visible to introspection, here and in the loop's totals. */
+    private void publishBuffered() {
+        int in = input.readableBytes();
+        int out = output.readableBytes();
+        if (in != inputBytes || out != outputBytes) {
+            owner.addBuffered(in - inputBytes, out - outputBytes);
+            inputBytes = in;
+            outputBytes = out;
+        }
+    }
+
+    /** Writes what the socket takes; false if the connection died. */
+    private boolean writeOut() {
+        int before = output.readableBytes();
+        long n;
+        try {
+            n = output.writeTo(channel);
+        } catch (IOException e) {
+            closeNow(CloseReason.RESET);
+            return false;
+        }
+        long now = System.nanoTime();
+        if (n > 0) {
+            bytesWritten += n;
+            listener.addWritten(n);
+            lastActivityNanos = now;
+            writeProgressNanos = now;
+        } else if (before > 0 && writeProgressNanos == 0) {
+            writeProgressNanos = now;
+        }
+        if (output.isEmpty()) {
+            writeProgressNanos = 0;
+        }
+        return true;
+    }
+
+    /** Applies the watermarks; true if the connection just turned writable again. */
+    private boolean updateWritability() {
+        int queued = output.readableBytes();
+        try {
+            if (writable && queued > config.writeHighWatermark()) {
+                writable = false;
+                config.handler().onWritabilityChanged(this, false);
+            } else if (!writable && queued <= config.writeLowWatermark()) {
+                writable = true;
+                config.handler().onWritabilityChanged(this, true);
+                return true;
+            }
+        } catch (Throwable t) {
+            fail(t);
+        }
+        return false;
+    }
+
+    private void updateInterest() {
+        boolean read = state == State.OPEN && !inputClosed && writable
+                && input.readableBytes() < config.readHighWatermark() && !(draining && drainReadDone);
+        int ops = (read ? SelectionKey.OP_READ : 0) | (output.isEmpty() ? 0 : SelectionKey.OP_WRITE);
+        if (ops != interestOps) {
+            interestOps = ops;
+            if (key == null || !key.isValid()) {
+                key = loop.keyOf(channel); // the selector was rebuilt
+            }
+            if (key != null) {
+                key.interestOps(ops);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- timeouts
+
+    private long nextDeadline() {
+        long next = Long.MAX_VALUE;
+        if (!config.idleTimeout().isZero()) {
+            next = lastActivityNanos + config.idleTimeout().toNanos();
+        }
+        if (partialSinceNanos != 0 && !config.readTimeout().isZero()) {
+            next = earlier(next, partialSinceNanos + config.readTimeout().toNanos());
+        }
+        if (writeProgressNanos != 0 && !config.writeTimeout().isZero()) {
+            next = earlier(next, writeProgressNanos + config.writeTimeout().toNanos());
+        }
+        if (state == State.CLOSING) {
+            next = earlier(next, closingSinceNanos + closeFlushNanos());
+        }
+        return next;
+    }
+
+    private long closeFlushNanos() {
+        return config.writeTimeout().isZero() ? CLOSE_FLUSH_NANOS : config.writeTimeout().toNanos();
+    }
+
+    private static long earlier(long a, long b) {
+        return a == Long.MAX_VALUE || b - a < 0 ? b : a;
+    }
+
+    /** Keeps one timer per connection, armed at the earliest deadline; activity only moves deadlines later. */
+    private void armTimeoutCheck(long now) {
+        long deadline = nextDeadline();
+        if (deadline == Long.MAX_VALUE) {
+            if (timeoutCheck != null) {
+                timeoutCheck.cancel();
+                timeoutCheck = null;
+            }
+            return;
+        }
+        if (timeoutCheck == null || timeoutCheck.deadlineNanos() - deadline > 0) {
+            if (timeoutCheck != null) {
+                timeoutCheck.cancel();
+            }
+            long gen = generation;
+            timeoutCheck = loop.schedule(() -> checkTimeouts(gen), Math.max(0, deadline - now), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void checkTimeouts(long gen) {
+        if (gen != generation || state == State.CLOSED) {
+            return;
+        }
+        timeoutCheck = null;
+        long now = System.nanoTime();
+        if (state == State.CLOSING && now - (closingSinceNanos + closeFlushNanos()) >= 0) {
+            closeNow(CloseReason.WRITE_TIMEOUT);
+        } else if (writeProgressNanos != 0 && !config.writeTimeout().isZero()
+                && now - (writeProgressNanos + config.writeTimeout().toNanos()) >= 0) {
+            closeNow(CloseReason.WRITE_TIMEOUT);
+        } else if (partialSinceNanos != 0 && !config.readTimeout().isZero()
+                && now - (partialSinceNanos + config.readTimeout().toNanos()) >= 0) {
+            close(CloseReason.READ_TIMEOUT);
+        } else if (!config.idleTimeout().isZero()
+                && now - (lastActivityNanos + config.idleTimeout().toNanos()) >= 0) {
+            close(CloseReason.IDLE_TIMEOUT);
+        } else {
+            armTimeoutCheck(now);
+        }
+    }
+
+    // ---------------------------------------------------------------- closing
+
+    void close(CloseReason reason) {
+        if (state != State.OPEN) {
+            return;
+        }
+        if (reason == CloseReason.NORMAL && inputClosed) {
+            reason = CloseReason.PEER_CLOSED;
+        }
+        closeReason = reason;
+        if (output.isEmpty()) {
+            closeNow(reason);
+            return;
+        }
+        state = State.CLOSING;
+        closingSinceNanos = System.nanoTime();
+        input.clear();
+        if (!dispatching) {
+            afterCallback();
+        }
+    }
+
+    private void fail(Throwable cause) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        LOG.log(Level.WARNING, "closing connection " + id + " from " + remoteAddress + " on " + loop.name()
+                + ": handler failed", cause);
+        closeNow(CloseReason.HANDLER_ERROR);
+    }
+
+    /** Closes the socket and resets every field of this peer; the object goes back to the loop's free list. */
+    void closeNow(CloseReason reason) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        state = State.CLOSED;
+        generation++;
+        if (timeoutCheck != null) {
+            timeoutCheck.cancel();
+            timeoutCheck = null;
+        }
+        try {
+            channel.close(); // also cancels the key
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "closing socket", e);
+        }
+        loop.deregistered();
+        try {
+            config.handler().onClose(this, reason);
+        } catch (Throwable t) {
+            LOG.log(Level.WARNING, "onClose threw for connection " + id, t);
+        }
+        // No byte of this peer may reach the next one, in either direction.
+        input.clear();
+        output.clear();
+        publishBuffered();
+        listener.countClose(reason);
+        owner.closed(this);
+    }
+
+    /** Forgets the closed peer; called by the owner before the object is reused. */
+    void recycle() {
+        attachment = null;
+        channel = null;
+        key = null;
+        listener = null;
+        remoteAddress = null;
+        interestOps = 0;
+        inputClosed = false;
+        draining = false;
+        drainReadDone = false;
+        dispatching = false;
+        closeReason = null;
+        partialSinceNanos = 0;
+        writeProgressNanos = 0;
+        closingSinceNanos = 0;
+        bytesRead = 0;
+        bytesWritten = 0;
+        inputBytes = 0;
+        outputBytes = 0;
+        input.clear();
+        output.clear();
+    }
+
+    @Override
+    public String toString() {
+        return "Connection[" + id + " " + remoteAddress + " on " + loop.name() + " " + state + "]";
+    }
+
+    /**
+     * A connection in one life: posts work to its loop and runs it only if the connection is still that same,
+     * open connection. Thread-safe; what a handler gives an executor for slow work.
+     */
+    public static final class Handle {
+
+        private final Connection connection;
+        private final long generation;
+
+        private Handle(Connection connection, long generation) {
+            this.connection = connection;
+            this.generation = generation;
+        }
+
+        public EventBase loop() {
+            return connection.loop;
+        }
+
+        /**
+         * Runs {@code action} on the connection's loop if the connection is still open, then flushes. Returns
+         * at once. Thread-safe.
+         */
+        public void execute(Consumer<Connection> action) {
+            connection.loop.execute(() -> {
+                Connection c = connection;
+                if (c.generation != generation || c.state != State.OPEN) {
+                    return; // closed or recycled: the result has nobody to go to
+                }
+                try {
+                    action.accept(c);
+                } catch (Throwable t) {
+                    c.fail(t);
+                    return;
+                }
+                c.flush();
+            });
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package io.evbase.net;
+
+import java.time.Duration;
+
+/**
+ * A connection as seen at one moment, for introspection (memcached's {@code stats conns}).
+ *
+ * @param id          the connection's id
+ * @param listener    the listener that accepted it
+ * @param loop        the loop that owns it
+ * @param remoteAddress the peer, {@code host:port}
+ * @param age         time since accept
+ * @param idle        time since the last byte moved
+ * @param state       {@code open}, {@code closing} or {@code draining}
+ * @param inputBytes  bytes read and not yet consumed
+ * @param outputBytes bytes queued for the peer
+ * @param bytesRead   bytes read over its life
+ * @param bytesWritten bytes written over its life
+ */
+public record ConnectionInfo(long id, String listener, int loop, String remoteAddress, Duration age, Duration idle,
+        String state, int inputBytes, int outputBytes, long bytesRead, long bytesWritten) {
+}

@@ -1,0 +1,135 @@
+package io.evbase.net;
+
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A bound listening socket and the counters of the connections it accepted.
+ *
+ * <p>Threading: the channel is the acceptor's; the counters are thread-safe (loops add bytes and closes, the
+ * acceptor adds accepts and rejections, anyone reads).
+ */
+public final class Listener {
+
+    /** Why a connection was refused at accept time; a meter tag. */
+    public enum RejectReason {
+        /** The listener's max-connections was reached. */
+        LIMIT,
+        /** Every loop's hand-off queue was full. */
+        OVERLOAD,
+        /** The server was shutting down. */
+        SHUTDOWN;
+
+        public String tag() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    private final ListenerConfig config;
+    private final ServerSocketChannel channel;
+    private final InetSocketAddress boundAddress;
+    private final AtomicInteger open = new AtomicInteger();
+    private final LongAdder accepted = new LongAdder();
+    private final Map<RejectReason, LongAdder> rejected = new EnumMap<>(RejectReason.class);
+    private final Map<CloseReason, LongAdder> closed = new EnumMap<>(CloseReason.class);
+    private final LongAdder bytesRead = new LongAdder();
+    private final LongAdder bytesWritten = new LongAdder();
+
+    Listener(ListenerConfig config, ServerSocketChannel channel, InetSocketAddress boundAddress) {
+        this.config = config;
+        this.channel = channel;
+        this.boundAddress = boundAddress;
+        for (RejectReason r : RejectReason.values()) {
+            rejected.put(r, new LongAdder());
+        }
+        for (CloseReason r : CloseReason.values()) {
+            closed.put(r, new LongAdder());
+        }
+    }
+
+    public ListenerConfig config() {
+        return config;
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    ServerSocketChannel channel() {
+        return channel;
+    }
+
+    /** The port actually bound (the configured one, or the ephemeral one chosen for port 0). */
+    public int port() {
+        return boundAddress.getPort();
+    }
+
+    public InetSocketAddress boundAddress() {
+        return boundAddress;
+    }
+
+    public int openConnections() {
+        return open.get();
+    }
+
+    public long accepted() {
+        return accepted.sum();
+    }
+
+    public long rejected(RejectReason reason) {
+        return rejected.get(reason).sum();
+    }
+
+    public long closed(CloseReason reason) {
+        return closed.get(reason).sum();
+    }
+
+    public long bytesRead() {
+        return bytesRead.sum();
+    }
+
+    public long bytesWritten() {
+        return bytesWritten.sum();
+    }
+
+    /** Counts an accept against the limit; false (and nothing counted) when the limit is reached. */
+    boolean tryOpen() {
+        while (true) {
+            int n = open.get();
+            if (n >= config.maxConnections()) {
+                return false;
+            }
+            if (open.compareAndSet(n, n + 1)) {
+                accepted.increment();
+                return true;
+            }
+        }
+    }
+
+    /** Gives back an accept whose hand-off failed. */
+    void unopen() {
+        open.decrementAndGet();
+        accepted.decrement();
+    }
+
+    void reject(RejectReason reason) {
+        rejected.get(reason).increment();
+    }
+
+    void countClose(CloseReason reason) {
+        open.decrementAndGet();
+        closed.get(reason).increment();
+    }
+
+    void addRead(long n) {
+        bytesRead.add(n);
+    }
+
+    void addWritten(long n) {
+        bytesWritten.add(n);
+    }
+}

@@ -1,0 +1,164 @@
+package io.evbase.net;
+
+import io.evbase.buffer.BufferPool;
+import io.evbase.loop.EventBase;
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The connections one loop owns: the open ones, a free list of recycled connection objects, the loop's buffer
+ * cache and the count of sockets handed over by the acceptor and not yet opened.
+ *
+ * <p>Threading: {@link #tryReserveHandOff()}, {@link #openCount()} and {@link #pendingHandOffs()} are thread-safe
+ * (the acceptor and readers call them); everything else runs on the loop thread.
+ */
+final class LoopConnections {
+
+    private static final Logger LOG = Logger.getLogger(LoopConnections.class.getName());
+    private static final int MAX_FREE = 1024;
+
+    private final EventBase loop;
+    private final BufferPool.Cache bufferCache;
+    private final AtomicLong ids;
+    private final int maxPendingHandOffs;
+    private final AtomicInteger pendingHandOffs = new AtomicInteger();
+    private final ArrayList<Connection> open = new ArrayList<>();
+    private final ArrayDeque<Connection> free = new ArrayDeque<>();
+    private volatile int openCount;
+    /** Written by the loop only, read by anyone. */
+    private volatile long inputBytes;
+    private volatile long outputBytes;
+    private boolean draining;
+
+    LoopConnections(EventBase loop, BufferPool pool, AtomicLong ids, int maxPendingHandOffs) {
+        this.loop = loop;
+        this.bufferCache = pool.newCache(loop.name());
+        this.ids = ids;
+        this.maxPendingHandOffs = maxPendingHandOffs;
+    }
+
+    EventBase loop() {
+        return loop;
+    }
+
+    BufferPool.Cache bufferCache() {
+        return bufferCache;
+    }
+
+    int openCount() {
+        return openCount;
+    }
+
+    int pendingHandOffs() {
+        return pendingHandOffs.get();
+    }
+
+    /** Claims a place in the hand-off queue; false when the loop already has its maximum in flight. */
+    boolean tryReserveHandOff() {
+        while (true) {
+            int n = pendingHandOffs.get();
+            if (n >= maxPendingHandOffs) {
+                return false;
+            }
+            if (pendingHandOffs.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Opens a socket the acceptor handed over (after {@link #tryReserveHandOff()}). */
+    void open(SocketChannel socket, Listener listener) {
+        pendingHandOffs.decrementAndGet();
+        Connection c = free.pollFirst();
+        if (c == null) {
+            c = new Connection(this);
+        }
+        c.slot = open.size();
+        open.add(c);
+        openCount = open.size();
+        try {
+            c.open(ids.incrementAndGet(), socket, listener);
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "socket died before it was registered", e);
+            c.closeNow(CloseReason.RESET);
+            return;
+        }
+        if (draining) {
+            c.beginDrain();
+        }
+    }
+
+    /** A connection closed: drop it from the open list and keep the object for reuse. */
+    void closed(Connection c) {
+        int i = c.slot;
+        Connection last = open.remove(open.size() - 1);
+        if (last != c) {
+            open.set(i, last);
+            last.slot = i;
+        }
+        c.slot = -1;
+        openCount = open.size();
+        // Recycled in a later task: the closed object may still be on the stack of the callback that closed it.
+        loop.execute(() -> {
+            c.recycle();
+            if (free.size() < MAX_FREE) {
+                free.addLast(c);
+            }
+        });
+    }
+
+    void beginDrain() {
+        draining = true;
+        for (Connection c : new ArrayList<>(open)) {
+            c.beginDrain();
+        }
+    }
+
+    void closeAll(CloseReason reason) {
+        for (Connection c : new ArrayList<>(open)) {
+            c.closeNow(reason);
+        }
+    }
+
+    /** Releases the loop's buffer cache; the loop is done. */
+    void release() {
+        bufferCache.drain();
+    }
+
+    List<ConnectionInfo> snapshot() {
+        long now = System.nanoTime();
+        List<ConnectionInfo> list = new ArrayList<>(open.size());
+        for (Connection c : open) {
+            String state = c.isDraining() && c.isOpen() ? "draining" : c.state().name().toLowerCase(java.util.Locale.ROOT);
+            String peer = c.remoteAddress() == null ? "" : c.remoteAddress().getAddress().getHostAddress() + ":"
+                    + c.remoteAddress().getPort();
+            list.add(new ConnectionInfo(c.id(), c.listenerName(), loop.id(), peer,
+                    Duration.ofNanos(now - c.openedNanos()), Duration.ofNanos(now - c.lastActivityNanos()), state,
+                    c.input().readableBytes(), c.output().readableBytes(), c.bytesRead(), c.bytesWritten()));
+        }
+        return list;
+    }
+
+    /** Bytes held in this loop's connections' input chains, as of their last callbacks. Thread-safe. */
+    long inputBytes() {
+        return inputBytes;
+    }
+
+    /** Bytes queued in this loop's connections' output chains, as of their last callbacks. Thread-safe. */
+    long outputBytes() {
+        return outputBytes;
+    }
+
+    void addBuffered(int inputDelta, int outputDelta) {
+        inputBytes = inputBytes + inputDelta;
+        outputBytes = outputBytes + outputDelta;
+    }
+}

@@ -1,0 +1,219 @@
+package io.evbase.net;
+
+import io.evbase.buffer.BufferPool;
+import io.evbase.loop.EventBase;
+import io.evbase.loop.EventBaseGroup;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
+
+/**
+ * The assembled server: worker loops, the buffer pool, the acceptor and its listeners, and the connections each
+ * loop owns. Starts in one call and stops with a drain: stop accepting, let open connections answer what they
+ * received, close the rest at the deadline.
+ *
+ * <p>Threading: thread-safe. {@link #start()} and {@link #shutdown} are called once each, from any thread;
+ * the introspection methods from any thread (they read published counters, or post to the loops and wait).
+ */
+public final class Server {
+
+    private static final Logger LOG = Logger.getLogger(Server.class.getName());
+
+    private final EventBaseGroup group;
+    private final BufferPool pool;
+    private final List<ListenerConfig> configs;
+    private final List<LoopConnections> loops = new ArrayList<>();
+    private final Duration acceptPause;
+    private Acceptor acceptor;
+    private volatile boolean draining;
+    private volatile boolean stopped;
+
+    /**
+     * @param group              the worker loops (not yet started)
+     * @param pool               the buffer pool connections draw from
+     * @param listeners          what to bind
+     * @param maxPendingHandOffs sockets handed to one loop and not yet opened, at most
+     * @param acceptPause        how long accepting pauses when descriptors run out
+     */
+    public Server(EventBaseGroup group, BufferPool pool, List<ListenerConfig> listeners, int maxPendingHandOffs,
+            Duration acceptPause) {
+        this.group = group;
+        this.pool = pool;
+        this.configs = List.copyOf(listeners);
+        this.acceptPause = acceptPause;
+        AtomicLong ids = new AtomicLong();
+        for (EventBase loop : group.loops()) {
+            loops.add(new LoopConnections(loop, pool, ids, maxPendingHandOffs));
+        }
+    }
+
+    public Server(EventBaseGroup group, BufferPool pool, List<ListenerConfig> listeners) {
+        this(group, pool, listeners, 4096, Duration.ofMillis(100));
+    }
+
+    /** Starts the loops, binds every listener and starts accepting. */
+    public synchronized Server start() throws IOException {
+        group.start();
+        try {
+            acceptor = new Acceptor(group, loops, configs, acceptPause);
+        } catch (IOException e) {
+            try {
+                stopLoops(Duration.ofSeconds(5));
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+            throw e;
+        }
+        acceptor.start();
+        return this;
+    }
+
+    public EventBaseGroup group() {
+        return group;
+    }
+
+    public BufferPool bufferPool() {
+        return pool;
+    }
+
+    public List<Listener> listeners() {
+        return acceptor == null ? List.of() : List.copyOf(acceptor.listeners());
+    }
+
+    public Listener listener(String name) {
+        return listeners().stream().filter(l -> l.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no listener " + name));
+    }
+
+    /** True while accepting is paused for descriptor exhaustion. */
+    public boolean isAcceptPaused() {
+        return acceptor != null && acceptor.isPaused();
+    }
+
+    public long acceptPauses() {
+        return acceptor == null ? 0 : acceptor.pauses();
+    }
+
+    public boolean isDraining() {
+        return draining;
+    }
+
+    public boolean isStopped() {
+        return stopped;
+    }
+
+    /** Open connections on one loop. */
+    public int openConnections(EventBase loop) {
+        return loops.get(loop.id()).openCount();
+    }
+
+    /** Sockets handed to one loop and not yet opened by it. */
+    public int pendingHandOffs(EventBase loop) {
+        return loops.get(loop.id()).pendingHandOffs();
+    }
+
+    /** Bytes held in the input buffers of one loop's connections. */
+    public long inputBytes(EventBase loop) {
+        return loops.get(loop.id()).inputBytes();
+    }
+
+    /** Bytes queued in the output buffers of one loop's connections. */
+    public long outputBytes(EventBase loop) {
+        return loops.get(loop.id()).outputBytes();
+    }
+
+    public long inputBytes() {
+        return loops.stream().mapToLong(LoopConnections::inputBytes).sum();
+    }
+
+    public long outputBytes() {
+        return loops.stream().mapToLong(LoopConnections::outputBytes).sum();
+    }
+
+    /** The buffer cache of one loop, for its occupancy. */
+    public BufferPool.Cache bufferCache(EventBase loop) {
+        return loops.get(loop.id()).bufferCache();
+    }
+
+    /**
+     * Every open connection, asked of each loop on its own thread. A loop that does not answer within
+     * {@code timeout} (it is stalled) is left out rather than waited for.
+     */
+    public List<ConnectionInfo> connections(Duration timeout) {
+        List<CompletableFuture<List<ConnectionInfo>>> answers = new ArrayList<>();
+        for (LoopConnections lc : loops) {
+            CompletableFuture<List<ConnectionInfo>> f = new CompletableFuture<>();
+            if (lc.loop().isTerminated()) {
+                f.complete(List.of());
+            } else {
+                lc.loop().execute(() -> f.complete(lc.snapshot()));
+            }
+            answers.add(f);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<ConnectionInfo> all = new ArrayList<>();
+        for (CompletableFuture<List<ConnectionInfo>> f : answers) {
+            try {
+                all.addAll(f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+            } catch (TimeoutException | ExecutionException e) {
+                // a stalled loop: its connections are not listed this time
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return all;
+    }
+
+    /**
+     * Stops accepting, lets every connection answer what it has received within {@code drainTimeout}, closes
+     * what is left, then stops the loops.
+     *
+     * @return true if every connection finished before the deadline
+     */
+    public synchronized boolean shutdown(Duration drainTimeout) throws InterruptedException {
+        if (stopped) {
+            return true;
+        }
+        draining = true;
+        long deadline = System.nanoTime() + drainTimeout.toNanos();
+        if (acceptor != null) {
+            acceptor.stop();
+        }
+        for (LoopConnections lc : loops) {
+            lc.loop().execute(lc::beginDrain);
+        }
+        boolean drained = false;
+        while (System.nanoTime() - deadline < 0) {
+            if (loops.stream().allMatch(lc -> lc.openCount() == 0 && lc.pendingHandOffs() == 0)) {
+                drained = true;
+                break;
+            }
+            Thread.sleep(10);
+        }
+        if (!drained) {
+            int left = loops.stream().mapToInt(LoopConnections::openCount).sum();
+            LOG.warning("drain timeout " + drainTimeout + " passed with " + left + " connections open; closing them");
+        }
+        stopLoops(Duration.ofSeconds(5));
+        stopped = true;
+        return drained;
+    }
+
+    private void stopLoops(Duration timeout) throws InterruptedException {
+        for (LoopConnections lc : loops) {
+            lc.loop().execute(() -> {
+                lc.closeAll(CloseReason.SHUTDOWN);
+                lc.release();
+            });
+        }
+        group.shutdown(timeout);
+    }
+}

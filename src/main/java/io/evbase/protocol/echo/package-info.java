@@ -1,0 +1,2 @@
+/** The echo protocol, the first and simplest handler. */
+package io.evbase.protocol.echo;
