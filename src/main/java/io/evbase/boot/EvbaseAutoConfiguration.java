@@ -1,0 +1,56 @@
+package io.evbase.boot;
+
+import io.evbase.buffer.BufferPool;
+import io.evbase.loop.EventBaseGroup;
+import io.evbase.net.Server;
+import io.evbase.protocol.ProtocolHandler;
+import io.evbase.protocol.echo.EchoHandler;
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * Assembles the evbase server from {@link EvbaseProperties}: the buffer pool, the worker loops, the built-in
+ * protocol handlers and the server, started and drained by {@link ReactorLifecycle}. Every bean backs off when
+ * the application defines its own.
+ */
+@AutoConfiguration
+@EnableConfigurationProperties(EvbaseProperties.class)
+public final class EvbaseAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    BufferPool evbaseBufferPool(EvbaseProperties properties) {
+        EvbaseProperties.Buffers b = properties.getBuffers();
+        return new BufferPool((int) b.getChunkSize().toBytes(), b.getLoopCacheSize().toBytes(),
+                b.getMaxPooled().toBytes());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    EventBaseGroup evbaseEventBaseGroup(EvbaseProperties properties) {
+        return new EventBaseGroup(properties.effectiveWorkers(), "evbase-loop-", properties.getDispatch());
+    }
+
+    /** The echo protocol, for listeners with {@code protocol: echo}. */
+    @Bean(name = "echo")
+    @ConditionalOnMissingBean(name = "echo")
+    ProtocolHandler echo() {
+        return new EchoHandler();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    Server evbaseServer(EvbaseProperties properties, EventBaseGroup group, BufferPool pool,
+            ListableBeanFactory beans) {
+        return ReactorServerFactory.create(properties, group, pool, beans);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    ReactorLifecycle evbaseLifecycle(Server server, EvbaseProperties properties) {
+        return new ReactorLifecycle(server, properties.getShutdown().getDrainTimeout());
+    }
+}

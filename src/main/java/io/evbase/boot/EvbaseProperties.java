@@ -1,0 +1,312 @@
+package io.evbase.boot;
+
+import io.evbase.loop.Dispatch;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Configuration of the evbase server, bound from {@code evbase.*}.
+ *
+ * <p>Threading: bound once at start-up, read-only afterwards.
+ */
+@ConfigurationProperties("evbase")
+public class EvbaseProperties {
+
+    /** Number of worker event loops; 0 means one per available processor. */
+    private int workers = 0;
+
+    /** How the acceptor picks the loop for a new connection: round-robin or least-connections. */
+    private Dispatch dispatch = Dispatch.ROUND_ROBIN;
+
+    /** A loop that has not finished an iteration for this long is reported stalled, with its stack. */
+    private Duration stallThreshold = Duration.ofSeconds(2);
+
+    /** Accepted sockets handed to one loop and not yet opened by it, at most; past it the acceptor tries the next loop. */
+    private int handOffQueueSize = 4096;
+
+    /** How long accepting pauses when the process runs out of file descriptors. */
+    private Duration acceptPause = Duration.ofMillis(100);
+
+    private final Buffers buffers = new Buffers();
+
+    private final Shutdown shutdown = new Shutdown();
+
+    /** The listeners by name: each binds a port to a protocol handler bean of the same name as its protocol. */
+    private Map<String, Listener> listeners = new LinkedHashMap<>();
+
+    private final Memcache memcache = new Memcache();
+
+    public int getWorkers() {
+        return workers;
+    }
+
+    public void setWorkers(int workers) {
+        this.workers = workers;
+    }
+
+    /** The worker count to run with: {@link #getWorkers()} or, when 0, the available processors. */
+    public int effectiveWorkers() {
+        return workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
+    }
+
+    public Dispatch getDispatch() {
+        return dispatch;
+    }
+
+    public void setDispatch(Dispatch dispatch) {
+        this.dispatch = dispatch;
+    }
+
+    public Duration getStallThreshold() {
+        return stallThreshold;
+    }
+
+    public void setStallThreshold(Duration stallThreshold) {
+        this.stallThreshold = stallThreshold;
+    }
+
+    public int getHandOffQueueSize() {
+        return handOffQueueSize;
+    }
+
+    public void setHandOffQueueSize(int handOffQueueSize) {
+        this.handOffQueueSize = handOffQueueSize;
+    }
+
+    public Duration getAcceptPause() {
+        return acceptPause;
+    }
+
+    public void setAcceptPause(Duration acceptPause) {
+        this.acceptPause = acceptPause;
+    }
+
+    public Buffers getBuffers() {
+        return buffers;
+    }
+
+    public Shutdown getShutdown() {
+        return shutdown;
+    }
+
+    public Map<String, Listener> getListeners() {
+        return listeners;
+    }
+
+    public void setListeners(Map<String, Listener> listeners) {
+        this.listeners = listeners;
+    }
+
+    public Memcache getMemcache() {
+        return memcache;
+    }
+
+    /** The pooled direct memory connections read into and write from. */
+    public static class Buffers {
+
+        /** Size of one pooled chunk. */
+        private DataSize chunkSize = DataSize.ofKilobytes(16);
+
+        /** Free chunks each loop keeps for itself before returning them to the shared pool. */
+        private DataSize loopCacheSize = DataSize.ofMegabytes(1);
+
+        /** Free chunks the shared pool keeps; beyond it freed chunks are released to the JVM. */
+        private DataSize maxPooled = DataSize.ofMegabytes(64);
+
+        public DataSize getChunkSize() {
+            return chunkSize;
+        }
+
+        public void setChunkSize(DataSize chunkSize) {
+            this.chunkSize = chunkSize;
+        }
+
+        public DataSize getLoopCacheSize() {
+            return loopCacheSize;
+        }
+
+        public void setLoopCacheSize(DataSize loopCacheSize) {
+            this.loopCacheSize = loopCacheSize;
+        }
+
+        public DataSize getMaxPooled() {
+            return maxPooled;
+        }
+
+        public void setMaxPooled(DataSize maxPooled) {
+            this.maxPooled = maxPooled;
+        }
+    }
+
+    /** Graceful shutdown. */
+    public static class Shutdown {
+
+        /**
+         * How long open connections may take to answer what they received before shutdown began; the rest are
+         * closed. Keep it below spring.lifecycle.timeout-per-shutdown-phase.
+         */
+        private Duration drainTimeout = Duration.ofSeconds(10);
+
+        public Duration getDrainTimeout() {
+            return drainTimeout;
+        }
+
+        public void setDrainTimeout(Duration drainTimeout) {
+            this.drainTimeout = drainTimeout;
+        }
+    }
+
+    /** One listening socket and the limits of its connections. */
+    public static class Listener {
+
+        /** TCP port to listen on; 0 picks a free one. */
+        private int port;
+
+        /** Name of the protocol handler bean that serves this listener, e.g. echo or memcache. */
+        private String protocol;
+
+        /** Address to bind. */
+        private String bindAddress = "0.0.0.0";
+
+        /** Listen backlog: connections the kernel queues before the acceptor takes them. */
+        private int backlog = 1024;
+
+        /** Close a connection with no traffic in either direction for this long; 0 disables. */
+        private Duration idleTimeout = Duration.ZERO;
+
+        /** Close a connection whose request stays incomplete for this long; 0 disables. */
+        private Duration readTimeout = Duration.ZERO;
+
+        /** Abort a connection whose queued output makes no progress for this long; 0 disables. */
+        private Duration writeTimeout = Duration.ZERO;
+
+        /** Stop reading from a connection while its unprocessed input exceeds this. */
+        private DataSize readHighWatermark = DataSize.ofMegabytes(1);
+
+        /** A connection whose queued output exceeds this turns unwritable and stops reading. */
+        private DataSize writeHighWatermark = DataSize.ofMegabytes(1);
+
+        /** An unwritable connection turns writable again once its queued output falls to this. */
+        private DataSize writeLowWatermark = DataSize.ofKilobytes(256);
+
+        /** Open connections at most; a client over the limit gets the protocol's refusal and is closed. */
+        private int maxConnections = 10_000;
+
+        public int getPort() {
+            return port;
+        }
+
+        public void setPort(int port) {
+            this.port = port;
+        }
+
+        public String getProtocol() {
+            return protocol;
+        }
+
+        public void setProtocol(String protocol) {
+            this.protocol = protocol;
+        }
+
+        public String getBindAddress() {
+            return bindAddress;
+        }
+
+        public void setBindAddress(String bindAddress) {
+            this.bindAddress = bindAddress;
+        }
+
+        public int getBacklog() {
+            return backlog;
+        }
+
+        public void setBacklog(int backlog) {
+            this.backlog = backlog;
+        }
+
+        public Duration getIdleTimeout() {
+            return idleTimeout;
+        }
+
+        public void setIdleTimeout(Duration idleTimeout) {
+            this.idleTimeout = idleTimeout;
+        }
+
+        public Duration getReadTimeout() {
+            return readTimeout;
+        }
+
+        public void setReadTimeout(Duration readTimeout) {
+            this.readTimeout = readTimeout;
+        }
+
+        public Duration getWriteTimeout() {
+            return writeTimeout;
+        }
+
+        public void setWriteTimeout(Duration writeTimeout) {
+            this.writeTimeout = writeTimeout;
+        }
+
+        public DataSize getReadHighWatermark() {
+            return readHighWatermark;
+        }
+
+        public void setReadHighWatermark(DataSize readHighWatermark) {
+            this.readHighWatermark = readHighWatermark;
+        }
+
+        public DataSize getWriteHighWatermark() {
+            return writeHighWatermark;
+        }
+
+        public void setWriteHighWatermark(DataSize writeHighWatermark) {
+            this.writeHighWatermark = writeHighWatermark;
+        }
+
+        public DataSize getWriteLowWatermark() {
+            return writeLowWatermark;
+        }
+
+        public void setWriteLowWatermark(DataSize writeLowWatermark) {
+            this.writeLowWatermark = writeLowWatermark;
+        }
+
+        public int getMaxConnections() {
+            return maxConnections;
+        }
+
+        public void setMaxConnections(int maxConnections) {
+            this.maxConnections = maxConnections;
+        }
+    }
+
+    /** The memcached-compatible cache behind listeners with protocol memcache. */
+    public static class Memcache {
+
+        /** Memory the cache may use for keys, values and per-item overhead; it evicts beyond it. */
+        private DataSize memoryLimit = DataSize.ofMegabytes(64);
+
+        /** Largest value accepted; larger ones get SERVER_ERROR object too large for cache. */
+        private DataSize maxItemSize = DataSize.ofMegabytes(1);
+
+        public DataSize getMemoryLimit() {
+            return memoryLimit;
+        }
+
+        public void setMemoryLimit(DataSize memoryLimit) {
+            this.memoryLimit = memoryLimit;
+        }
+
+        public DataSize getMaxItemSize() {
+            return maxItemSize;
+        }
+
+        public void setMaxItemSize(DataSize maxItemSize) {
+            this.maxItemSize = maxItemSize;
+        }
+    }
+}
