@@ -262,7 +262,11 @@ public final class BufferChain {
                 int take = Math.min(n, length);
                 ByteBuffer view = c.readView();
                 view.limit(c.readIndex + take);
-                write(view);
+                try {
+                    write(view);
+                } finally {
+                    c.restore();
+                }
                 c.readIndex += take;
                 src.readable -= take;
                 length -= take;
@@ -295,6 +299,7 @@ public final class BufferChain {
                     total += n;
                 }
             } finally {
+                c.restore();
                 releaseTailIfEmpty(); // a read that brought nothing must not leave an idle chunk behind
             }
             if (n < 0) {
@@ -329,7 +334,10 @@ public final class BufferChain {
             try {
                 n = channel.write(gather, 0, count);
             } finally {
-                java.util.Arrays.fill(gather, 0, count, null);
+                for (int i = 0; i < count; i++) {
+                    gather[i].clear(); // back to the resting window (see Chunk#restore)
+                    gather[i] = null;
+                }
             }
             if (n <= 0) {
                 break;

@@ -34,6 +34,14 @@ final class Chunk {
         memory.clear();
     }
 
+    /**
+     * Puts the buffer back to its resting window, the whole capacity. Absolute gets and puts are checked against the
+     * limit, so every user of {@link #readView()} or {@link #writeView()} restores it when done.
+     */
+    void restore() {
+        memory.clear();
+    }
+
     /** Sets the buffer's window onto the readable bytes, for reads out of the chunk and gathering writes. */
     ByteBuffer readView() {
         memory.limit(writeIndex).position(readIndex);

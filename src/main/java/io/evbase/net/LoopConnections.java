@@ -37,6 +37,7 @@ final class LoopConnections {
     private volatile long inputBytes;
     private volatile long outputBytes;
     private boolean draining;
+    private volatile long reused;
 
     LoopConnections(EventBase loop, BufferPool pool, AtomicLong ids, int maxPendingHandOffs) {
         this.loop = loop;
@@ -55,6 +56,11 @@ final class LoopConnections {
 
     int openCount() {
         return openCount;
+    }
+
+    /** Connections opened on a recycled object rather than a new one. */
+    long reused() {
+        return reused;
     }
 
     int pendingHandOffs() {
@@ -80,6 +86,8 @@ final class LoopConnections {
         Connection c = free.pollFirst();
         if (c == null) {
             c = new Connection(this);
+        } else {
+            reused = reused + 1;
         }
         c.slot = open.size();
         open.add(c);

@@ -114,6 +114,11 @@ public final class Server {
         return loops.get(loop.id()).openCount();
     }
 
+    /** Connections that were opened on a recycled connection object, over all loops. */
+    public long reusedConnections() {
+        return loops.stream().mapToLong(LoopConnections::reused).sum();
+    }
+
     /** Sockets handed to one loop and not yet opened by it. */
     public int pendingHandOffs(EventBase loop) {
         return loops.get(loop.id()).pendingHandOffs();

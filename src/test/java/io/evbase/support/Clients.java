@@ -1,0 +1,49 @@
+package io.evbase.support;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+
+/** Small blocking-socket helpers for tests. */
+public final class Clients {
+
+    private Clients() {
+    }
+
+    public static Socket connect(int port) throws IOException {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        s.setSoTimeout(20_000);
+        s.setTcpNoDelay(true);
+        return s;
+    }
+
+    /** Reads exactly {@code n} bytes, or fewer if the peer closes first. */
+    public static byte[] readN(InputStream in, int n) throws IOException {
+        byte[] buf = new byte[n];
+        int off = 0;
+        while (off < n) {
+            int r = in.read(buf, off, n - off);
+            if (r < 0) {
+                byte[] shorter = new byte[off];
+                System.arraycopy(buf, 0, shorter, 0, off);
+                return shorter;
+            }
+            off += r;
+        }
+        return buf;
+    }
+
+    /** Reads until the peer closes. */
+    public static byte[] readToEnd(InputStream in) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buf = new byte[65536];
+        int r;
+        while ((r = in.read(buf)) >= 0) {
+            out.write(buf, 0, r);
+        }
+        return out.toByteArray();
+    }
+}
