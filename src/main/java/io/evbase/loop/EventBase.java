@@ -241,7 +241,7 @@ public final class EventBase implements Executor {
         }
     }
 
-    private boolean isPremature(int selected, long timeoutMillis, long waitedNanos) {
+    boolean isPremature(int selected, long timeoutMillis, long waitedNanos) {
         if (selected > 0 || wakeupPending.get() || !tasks.isEmpty() || Thread.interrupted()) {
             return false;
         }
@@ -301,7 +301,7 @@ public final class EventBase implements Executor {
     }
 
     /** Moves every registration to a fresh selector: the epoll bug workaround, after Netty's. */
-    private void rebuildSelector() {
+    void rebuildSelector() {
         Selector fresh;
         try {
             fresh = Selector.open();

@@ -1,0 +1,226 @@
+package io.evbase.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.evbase.protocol.echo.EchoHandler;
+import io.evbase.support.Clients;
+import io.evbase.support.LineEchoHandler;
+import io.evbase.support.TestServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/** Watermarks, timeouts, handler failures and connection recycling, each against a real socket. */
+class ConnectionLimitsTest {
+
+    private static final int KIB = 1024;
+
+    @Test
+    void aClientThatNeverReadsIsHeldToTheWatermarksAndOthersAreUnaffected() throws Exception {
+        int readHigh = 64 * KIB;
+        int writeHigh = 128 * KIB;
+        ListenerConfig config = ListenerConfig.of("echo", 0, new EchoHandler()).withWatermarks(readHigh, writeHigh, 32 * KIB);
+        try (TestServer ts = TestServer.start(config, 1, 16 * KIB);
+                SocketChannel hog = SocketChannel.open(new InetSocketAddress("127.0.0.1", ts.port))) {
+            hog.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 64 * KIB);
+            hog.configureBlocking(false);
+            ByteBuffer junk = ByteBuffer.allocate(64 * KIB);
+            long sent = 0;
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            int stuck = 0;
+            // Push until the kernel buffers on both sides are full and the server has stopped reading.
+            while (stuck < 50 && System.nanoTime() < deadline) {
+                junk.clear();
+                int n = hog.write(junk);
+                sent += n;
+                stuck = n == 0 ? stuck + 1 : 0;
+                if (n == 0) {
+                    Thread.sleep(10);
+                }
+            }
+            assertThat(sent).as("the kernel took a lot, the server only its share").isGreaterThan(writeHigh);
+            long bound = readHigh + writeHigh + 2L * 16 * KIB + Connection.MAX_READ_PER_EVENT;
+            assertThat(ts.pool().inUseBytes()).isLessThanOrEqualTo(bound);
+            assertThat(ts.server.inputBytes() + ts.server.outputBytes()).isLessThanOrEqualTo(bound);
+
+            try (Socket other = Clients.connect(ts.port)) {
+                other.getOutputStream().write("still served\n".getBytes(StandardCharsets.US_ASCII));
+                assertThat(new String(Clients.readN(other.getInputStream(), 13), StandardCharsets.US_ASCII))
+                        .isEqualTo("still served\n");
+            }
+        }
+    }
+
+    @Test
+    void idleConnectionsAreClosedAfterTheIdleTimeout() throws Exception {
+        ListenerConfig config = ListenerConfig.of("echo", 0, new EchoHandler())
+                .withTimeouts(Duration.ofMillis(300), Duration.ZERO, Duration.ZERO);
+        try (TestServer ts = TestServer.start(config); Socket s = Clients.connect(ts.port)) {
+            long start = System.nanoTime();
+            s.getOutputStream().write('x');
+            assertThat(s.getInputStream().read()).isEqualTo('x');
+            assertThat(s.getInputStream().read()).as("closed by the server").isEqualTo(-1);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> ts.server.listener("echo").closed(CloseReason.IDLE_TIMEOUT) == 1);
+        }
+    }
+
+    @Test
+    void aRequestTrickledByteByByteIsCutOffByTheReadTimeout() throws Exception {
+        ListenerConfig config = ListenerConfig.of("line", 0, new LineEchoHandler())
+                .withTimeouts(Duration.ZERO, Duration.ofMillis(500), Duration.ZERO);
+        try (TestServer ts = TestServer.start(config); Socket s = Clients.connect(ts.port)) {
+            long start = System.nanoTime();
+            boolean cut = false;
+            for (int i = 0; i < 100 && !cut; i++) { // a byte each 50 ms keeps it busy but never completes a line
+                try {
+                    s.getOutputStream().write('a');
+                    Thread.sleep(50);
+                } catch (SocketException e) {
+                    cut = true;
+                }
+                cut |= ts.server.listener("line").closed(CloseReason.READ_TIMEOUT) == 1;
+            }
+            assertThat(cut).isTrue();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(500));
+            assertThat(Clients.readToEnd(s.getInputStream())).isEmpty();
+        }
+    }
+
+    @Test
+    void completeRequestsKeepTheReadTimeoutAway() throws Exception {
+        ListenerConfig config = ListenerConfig.of("line", 0, new LineEchoHandler())
+                .withTimeouts(Duration.ZERO, Duration.ofMillis(300), Duration.ZERO);
+        try (TestServer ts = TestServer.start(config); Socket s = Clients.connect(ts.port)) {
+            for (int i = 0; i < 10; i++) {
+                s.getOutputStream().write("ping\n".getBytes(StandardCharsets.US_ASCII));
+                assertThat(Clients.readN(s.getInputStream(), 5)).isEqualTo("ping\n".getBytes(StandardCharsets.US_ASCII));
+                Thread.sleep(100);
+            }
+            assertThat(ts.server.listener("line").closed(CloseReason.READ_TIMEOUT)).isZero();
+        }
+    }
+
+    @Test
+    void outputThatMakesNoProgressIsAbortedByTheWriteTimeout() throws Exception {
+        ListenerConfig config = ListenerConfig.of("echo", 0, new EchoHandler())
+                .withTimeouts(Duration.ZERO, Duration.ZERO, Duration.ofMillis(400));
+        try (TestServer ts = TestServer.start(config);
+                SocketChannel hog = SocketChannel.open(new InetSocketAddress("127.0.0.1", ts.port))) {
+            hog.configureBlocking(false);
+            ByteBuffer junk = ByteBuffer.allocate(64 * KIB);
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (ts.server.listener("echo").closed(CloseReason.WRITE_TIMEOUT) == 0 && System.nanoTime() < deadline) {
+                junk.clear();
+                try {
+                    if (hog.write(junk) == 0) {
+                        Thread.sleep(20);
+                    }
+                } catch (IOException e) {
+                    break; // reset by the server's abort
+                }
+            }
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> ts.server.listener("echo").closed(CloseReason.WRITE_TIMEOUT) == 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> ts.pool().inUseBytes() == 0);
+        }
+    }
+
+    @Test
+    void aThrowingHandlerClosesOnlyItsConnection() throws Exception {
+        ListenerConfig config = ListenerConfig.of("line", 0, new LineEchoHandler());
+        try (TestServer ts = TestServer.start(config, 1, 16 * KIB);
+                Socket bystander = Clients.connect(ts.port);
+                Socket victim = Clients.connect(ts.port)) {
+            victim.getOutputStream().write("boom\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(Clients.readToEnd(victim.getInputStream())).isEmpty();
+            bystander.getOutputStream().write("fine\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(Clients.readN(bystander.getInputStream(), 5)).isEqualTo("fine\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(ts.server.listener("line").closed(CloseReason.HANDLER_ERROR)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void recycledConnectionsAndChunksCarryNothingOfThePreviousPeer() throws Exception {
+        // One loop and a tiny write watermark, so the next peers land on the objects and chunks peer A left.
+        ListenerConfig config = ListenerConfig.of("line", 0, new LineEchoHandler()).withWatermarks(8 * KIB, 4 * KIB, KIB);
+        try (TestServer ts = TestServer.start(config, 1, KIB)) {
+            byte[] secret = ("SECRET-" + "A".repeat(90) + "\n").getBytes(StandardCharsets.US_ASCII);
+            for (int round = 0; round < 5; round++) {
+                try (SocketChannel a = SocketChannel.open()) {
+                    a.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 * KIB); // before connect, to take effect
+                    a.connect(new InetSocketAddress("127.0.0.1", ts.port));
+                    a.configureBlocking(false);
+                    // Lines the server echoes into an output the peer never reads, until the kernel buffers are
+                    // full and the server holds output and input of its own.
+                    ByteBuffer lines = ByteBuffer.wrap(repeat(secret, 200_000));
+                    int stuck = 0;
+                    while (lines.hasRemaining() && stuck < 20) {
+                        if (a.write(lines) == 0) {
+                            stuck++;
+                            Thread.sleep(10);
+                        } else {
+                            stuck = 0;
+                        }
+                    }
+                    await().atMost(Duration.ofSeconds(10)).until(() -> ts.server.outputBytes() > 0);
+                    a.setOption(java.net.StandardSocketOptions.SO_LINGER, 0); // reset, leaving everything behind
+                }
+                await().atMost(Duration.ofSeconds(10)).until(() -> ts.server.listener("line").openConnections() == 0);
+                for (int peer = 0; peer < 3; peer++) {
+                    try (Socket b = Clients.connect(ts.port)) {
+                        byte[] mine = ("peer-" + round + "-" + peer + "\n").getBytes(StandardCharsets.US_ASCII);
+                        b.getOutputStream().write(mine);
+                        b.shutdownOutput();
+                        byte[] got = Clients.readToEnd(b.getInputStream());
+                        assertThat(new String(got, StandardCharsets.US_ASCII)).isEqualTo(new String(mine, StandardCharsets.US_ASCII));
+                    }
+                }
+            }
+            assertThat(ts.server.reusedConnections()).as("connection objects were recycled").isGreaterThan(10);
+            await().atMost(Duration.ofSeconds(10)).until(() -> ts.pool().inUseBytes() == 0);
+            assertThat(ts.server.inputBytes()).isZero();
+            assertThat(ts.server.outputBytes()).isZero();
+        }
+    }
+
+    @Test
+    void overTheConnectionLimitClientsAreRefusedAndCounted() throws Exception {
+        ListenerConfig config = ListenerConfig.of("echo", 0, new EchoHandler()).withMaxConnections(2);
+        try (TestServer ts = TestServer.start(config);
+                Socket first = Clients.connect(ts.port);
+                Socket second = Clients.connect(ts.port)) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> ts.server.listener("echo").openConnections() == 2);
+            try (Socket third = Clients.connect(ts.port)) {
+                InputStream in = third.getInputStream();
+                try {
+                    assertThat(in.read()).isEqualTo(-1);
+                } catch (SocketException reset) {
+                    // also a refusal
+                }
+            }
+            assertThat(ts.server.listener("echo").rejected(Listener.RejectReason.LIMIT)).isEqualTo(1);
+            first.getOutputStream().write('1');
+            assertThat(first.getInputStream().read()).isEqualTo('1');
+        }
+    }
+
+    private static byte[] repeat(byte[] line, int times) {
+        byte[] all = new byte[line.length * times + 5];
+        for (int i = 0; i < times; i++) {
+            System.arraycopy(line, 0, all, i * line.length, line.length);
+        }
+        Arrays.fill(all, line.length * times, all.length, (byte) 'p');
+        return all;
+    }
+}
