@@ -1,0 +1,131 @@
+package io.evbase.support;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The evbase application in a child JVM, for what needs a real process: signals, exit, descriptor limits. The
+ * test that starts it stops it through this handle ({@link #close()} kills it if it is still alive).
+ */
+public final class ChildServer implements AutoCloseable {
+
+    private static final Pattern LISTENER = Pattern.compile("evbase listener '([^']+)' \\([^)]*\\) on \\S+:(\\d+)");
+    private static final Pattern MANAGEMENT = Pattern.compile("Tomcat started on port (\\d+)");
+
+    private final Process process;
+    private final List<String> output = new CopyOnWriteArrayList<>();
+    private final Map<String, Integer> ports = new ConcurrentHashMap<>();
+    private volatile int managementPort;
+    private final Thread pump;
+
+    private ChildServer(Process process) {
+        this.process = process;
+        this.pump = new Thread(this::pump, "child-output");
+        pump.setDaemon(true);
+        pump.start();
+    }
+
+    /** Starts the application with {@code args} and waits until every listener has logged its port. */
+    public static ChildServer start(List<String> jvmArgs, List<String> args, int listeners, Duration timeout)
+            throws IOException, InterruptedException {
+        return start(List.of(), jvmArgs, args, listeners, timeout);
+    }
+
+    /** As {@link #start(List, List, int, Duration)}, with a command prefix such as {@code prlimit --nofile=...}. */
+    public static ChildServer start(List<String> prefix, List<String> jvmArgs, List<String> args, int listeners,
+            Duration timeout) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(prefix);
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmArgs);
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add("io.evbase.boot.EvbaseApplication");
+        command.add("--spring.main.banner-mode=off");
+        command.add("--server.port=0"); // the management server shares it: one HTTP port
+        command.addAll(args);
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ChildServer child = new ChildServer(p);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (child.ports.size() < listeners || child.managementPort == 0) {
+            if (!p.isAlive() || System.nanoTime() > deadline) {
+                child.close();
+                throw new IllegalStateException("child server did not start:\n" + String.join("\n", child.output));
+            }
+            Thread.sleep(50);
+        }
+        return child;
+    }
+
+    private void pump() {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                output.add(line);
+                Matcher m = LISTENER.matcher(line);
+                if (m.find()) {
+                    ports.put(m.group(1), Integer.parseInt(m.group(2)));
+                }
+                Matcher mm = MANAGEMENT.matcher(line);
+                if (mm.find()) {
+                    managementPort = Integer.parseInt(mm.group(1));
+                }
+            }
+        } catch (IOException ignored) {
+            // the child is gone
+        }
+    }
+
+    public int port(String listener) {
+        return ports.get(listener);
+    }
+
+    public int managementPort() {
+        return managementPort;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public Process process() {
+        return process;
+    }
+
+    public List<String> output() {
+        return output;
+    }
+
+    /** Sends SIGTERM, as Kubernetes does. Through the handle: Process.destroy() would also close our end of its output. */
+    public void terminate() {
+        process.toHandle().destroy();
+    }
+
+    /** Waits for the process to exit and for its last output lines to be read. */
+    public boolean waitFor(Duration timeout) throws InterruptedException {
+        boolean exited = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (exited) {
+            pump.join(5000);
+        }
+        return exited;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}
