@@ -136,9 +136,7 @@ preStop + drain + Spring's slack, or it is killed mid-drain.
 {{- define "evbase.terminationGracePeriodSeconds" -}}
 {{- $s := .Values.shutdown }}
 {{- $min := add (int $s.preStopSleepSeconds) (int $s.drainTimeoutSeconds) (include "evbase.shutdownPhaseSlackSeconds" . | int) }}
-{{- if kindIs "invalid" $s.terminationGracePeriodSeconds }}
-{{- add $min 10 }}
-{{- else if eq (toString $s.terminationGracePeriodSeconds) "" }}
+{{- if not $s.terminationGracePeriodSeconds }}
 {{- add $min 10 }}
 {{- else if le (int $s.terminationGracePeriodSeconds) $min }}
 {{- fail (printf "shutdown.terminationGracePeriodSeconds (%d) must exceed preStopSleepSeconds + drainTimeoutSeconds + %s = %d" (int $s.terminationGracePeriodSeconds) (include "evbase.shutdownPhaseSlackSeconds" .) $min) }}
@@ -173,7 +171,12 @@ application.yml); config.extra is merged last and wins.
     "listeners" $listeners
     "memcache" (include "evbase.kebabKeys" $c.memcache | fromYaml))
 }}
-{{- toYaml (mustMergeOverwrite $generated (deepCopy $c.extra)) }}
+{{- $extra := $c.extra | default dict }}
+{{- /* Ports and listeners also shape the pod and the Services; set here, they would drift apart. */}}
+{{- if or (hasKey (get $extra "evbase" | default dict) "listeners") (hasKey (get $extra "server" | default dict) "port") (hasKey (get (get $extra "management" | default dict) "server" | default dict) "port") }}
+{{- fail "config.extra must not set evbase.listeners, server.port or management.server.port: use listeners and management.port" }}
+{{- end }}
+{{- toYaml (mustMergeOverwrite $generated (deepCopy $extra)) }}
 {{- end }}
 
 {{/*

@@ -56,6 +56,8 @@ class ValuesSchemaTest {
             a listener on the management port          | listeners.echo.port=8081                  | already used by management
             no listener left                           | listeners.echo.enabled=false,listeners.memcache.enabled=false | at least one listener
             autoscaler without a metric                | autoscaling.enabled=true,autoscaling.targetCPUUtilizationPercentage=0 | has no metric
+            a listener port set behind the chart's back | config.extra.evbase.listeners.echo.port=7008 | use listeners and management.port
+            the management port set behind the chart's back | config.extra.management.server.port=9090 | use listeners and management.port
             autoscaler with min above max              | autoscaling.enabled=true,autoscaling.minReplicas=5,autoscaling.maxReplicas=3 | exceeds maxReplicas
             """)
     void templateRefuses(String why, String sets, String reported) {
