@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -61,7 +62,7 @@ class ValuesSchemaTest {
             autoscaler with min above max              | autoscaling.enabled=true,autoscaling.minReplicas=5,autoscaling.maxReplicas=3 | exceeds maxReplicas
             """)
     void templateRefuses(String why, String sets, String reported) {
-        Map<String, String> values = new java.util.LinkedHashMap<>();
+        Map<String, String> values = new LinkedHashMap<>();
         for (String set : sets.split(",")) {
             String[] kv = set.split("=", 2);
             values.put(kv[0], kv[1]);
