@@ -14,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -52,7 +53,8 @@ public final class EventBase implements Executor {
     private volatile boolean shuttingDown;
     /** {@link System#nanoTime()} when the current iteration's work began; 0 while waiting in the selector. */
     private volatile long workStartNanos;
-    private volatile int pendingTasks;
+    /** Posted and not yet run; a counter because ConcurrentLinkedQueue.size() walks the whole queue. */
+    private final AtomicInteger pendingTasks = new AtomicInteger();
     private volatile int registeredChannels;
     private long selectorRebuilds;
 
@@ -96,7 +98,7 @@ public final class EventBase implements Executor {
 
     /** Tasks posted and not yet run. */
     public int pendingTasks() {
-        return pendingTasks;
+        return pendingTasks.get();
     }
 
     /** Channels registered with the selector (connections, on a worker loop). */
@@ -128,7 +130,7 @@ public final class EventBase implements Executor {
     @Override
     public void execute(Runnable task) {
         tasks.offer(new Task(task, System.nanoTime()));
-        pendingTasks = tasks.size(); // approximate by nature; exact once quiet
+        pendingTasks.incrementAndGet();
         if (!inLoop() && wakeupPending.compareAndSet(false, true)) {
             selector.wakeup();
         }
@@ -282,9 +284,9 @@ public final class EventBase implements Executor {
         int run = 0;
         while (run < MAX_TASKS_PER_ITERATION && (task = tasks.poll()) != null) {
             run++;
+            pendingTasks.decrementAndGet();
             runGuarded(task.runnable, System.nanoTime() - task.postedNanos);
         }
-        pendingTasks = tasks.size();
     }
 
     private void runGuarded(Runnable r, long latencyNanos) {
