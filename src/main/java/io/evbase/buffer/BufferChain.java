@@ -5,8 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
-import java.util.Iterator;
 
 /**
  * A queue of pooled chunks: bytes are appended at the tail (socket reads, handler replies) and consumed from the
@@ -20,13 +18,14 @@ import java.util.Iterator;
  */
 public final class BufferChain {
 
-    private static final int MAX_GATHER = 64;
+    static final int MAX_GATHER = 64;
     private static final byte[] DIGITS = "0123456789".getBytes(StandardCharsets.US_ASCII);
 
     private final BufferPool.Cache cache;
-    private final ArrayDeque<Chunk> chunks = new ArrayDeque<>();
-    private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHER];
-    private final byte[] scratch = new byte[20];
+    // Performance: an indexable ring instead of an ArrayDeque (no iterator per lookup or write, 48 instead of 112
+    // bytes per idle chain); the gather array and the decimal scratch belong to the loop's cache, not to every
+    // chain (they were 600 bytes per connection).
+    private final ChunkRing chunks = new ChunkRing();
     private int readable;
 
     public BufferChain(BufferPool.Cache cache) {
@@ -52,7 +51,8 @@ public final class BufferChain {
     /** The byte at {@code index} (0 = first readable byte). */
     public byte getByte(int index) {
         checkIndex(index, 1);
-        for (Chunk c : chunks) {
+        for (int k = 0, count = chunks.size(); k < count; k++) {
+            Chunk c = chunks.get(k);
             int n = c.readable();
             if (index < n) {
                 return c.memory.get(c.readIndex + index);
@@ -69,21 +69,46 @@ public final class BufferChain {
             return -1;
         }
         int base = 0;
-        for (Chunk c : chunks) {
+        for (int k = 0, count = chunks.size(); k < count; k++) {
+            Chunk c = chunks.get(k);
             int n = c.readable();
             if (from < base + n) {
                 int start = c.readIndex + Math.max(0, from - base);
                 int end = c.readIndex + Math.min(n, to - base);
-                ByteBuffer m = c.memory;
-                for (int i = start; i < end; i++) {
-                    if (m.get(i) == value) {
-                        return base + (i - c.readIndex);
-                    }
+                int i = indexOf(c.memory, value, start, end);
+                if (i >= 0) {
+                    return base + (i - c.readIndex);
                 }
             }
             base += n;
             if (base >= to) {
                 break;
+            }
+        }
+        return -1;
+    }
+
+    private static final long ONES = 0x0101010101010101L;
+    private static final long LOW7 = 0x7f7f7f7f7f7f7f7fL;
+
+    /**
+     * Index of the first {@code value} in {@code m[start, end)}, or -1. Performance: eight bytes per step (SWAR:
+     * the exact zero-byte test, without the false positives of the shorter one, so the leading zeros of a
+     * big-endian word give the first match); the line search of every text protocol runs through here.
+     */
+    static int indexOf(ByteBuffer m, byte value, int start, int end) {
+        long pattern = (value & 0xffL) * ONES;
+        int i = start;
+        for (int last = end - Long.BYTES; i <= last; i += Long.BYTES) {
+            long x = m.getLong(i) ^ pattern; // a zero byte where the value is
+            long zeros = ~(((x & LOW7) + LOW7) | x | LOW7); // high bit set exactly in the zero bytes
+            if (zeros != 0) {
+                return i + (Long.numberOfLeadingZeros(zeros) >>> 3);
+            }
+        }
+        for (; i < end; i++) {
+            if (m.get(i) == value) {
+                return i;
             }
         }
         return -1;
@@ -97,7 +122,8 @@ public final class BufferChain {
     /** Copies {@code length} bytes starting at {@code index} into {@code dst} without consuming them. */
     public void copy(int index, byte[] dst, int offset, int length) {
         checkIndex(index, length);
-        for (Chunk c : chunks) {
+        for (int k = 0, count = chunks.size(); k < count; k++) {
+            Chunk c = chunks.get(k);
             if (length == 0) {
                 return;
             }
@@ -217,6 +243,7 @@ public final class BufferChain {
 
     /** Appends the decimal form of an unsigned 64-bit value, without allocating. */
     public BufferChain writeUnsignedDecimal(long value) {
+        byte[] scratch = cache.scratch;
         int pos = scratch.length;
         if (value >= 0) {
             do {
@@ -319,12 +346,33 @@ public final class BufferChain {
      */
     public long writeTo(GatheringByteChannel channel) throws IOException {
         long total = 0;
+        ByteBuffer[] gather = cache.gather;
         while (readable > 0) {
+            Chunk head = chunks.peekFirst();
+            if (head.readable() == readable) {
+                // Performance: everything is in one chunk (the usual reply): a plain write, not the JDK's
+                // gathering path with its iovec setup.
+                long n;
+                try {
+                    n = channel.write(head.readView());
+                } finally {
+                    head.restore();
+                }
+                if (n <= 0) {
+                    break;
+                }
+                int want = readable;
+                consumeWritten(n);
+                total += n;
+                if (n < want) {
+                    break; // the socket buffer is full
+                }
+                continue;
+            }
             int count = 0;
             long want = 0;
-            Iterator<Chunk> it = chunks.iterator();
-            while (it.hasNext() && count < MAX_GATHER) {
-                Chunk c = it.next();
+            for (int k = 0, size = chunks.size(); k < size && count < MAX_GATHER; k++) {
+                Chunk c = chunks.get(k);
                 if (c.readable() > 0) {
                     gather[count++] = c.readView();
                     want += c.readable();
@@ -410,5 +458,64 @@ public final class BufferChain {
     @Override
     public String toString() {
         return "BufferChain[readable=" + readable + ", chunks=" + chunks.size() + "]";
+    }
+
+    /** The chunks of a chain, head first: a growable ring with indexed access and no iterators. */
+    private static final class ChunkRing {
+        private Chunk[] ring = new Chunk[2];
+        private int head;
+        private int size;
+
+        int size() {
+            return size;
+        }
+
+        /** The {@code k}-th chunk from the head; {@code 0 <= k < size()}. */
+        Chunk get(int k) {
+            return ring[(head + k) & (ring.length - 1)];
+        }
+
+        Chunk peekFirst() {
+            return size == 0 ? null : ring[head];
+        }
+
+        Chunk peekLast() {
+            return size == 0 ? null : ring[(head + size - 1) & (ring.length - 1)];
+        }
+
+        Chunk pollFirst() {
+            if (size == 0) {
+                return null;
+            }
+            Chunk c = ring[head];
+            ring[head] = null;
+            head = (head + 1) & (ring.length - 1);
+            size--;
+            return c;
+        }
+
+        Chunk pollLast() {
+            if (size == 0) {
+                return null;
+            }
+            int i = (head + size - 1) & (ring.length - 1);
+            Chunk c = ring[i];
+            ring[i] = null;
+            size--;
+            return c;
+        }
+
+        void addLast(Chunk c) {
+            if (size == ring.length) {
+                Chunk[] bigger = new Chunk[ring.length * 2]; // lengths stay powers of two
+                for (int k = 0; k < size; k++) {
+                    bigger[k] = get(k);
+                }
+                ring = bigger;
+                head = 0;
+            }
+            ring[(head + size) & (ring.length - 1)] = c;
+            size++;
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.evbase.buffer;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -118,6 +119,12 @@ public final class BufferPool {
 
         private final String owner;
         private final ArrayDeque<Chunk> free = new ArrayDeque<>();
+        /**
+         * Scratch space of the loop's chains, which run one at a time on the loop thread: the gathering write's
+         * buffer array and the digits of a decimal. Held here once per loop rather than in every chain.
+         */
+        final ByteBuffer[] gather = new ByteBuffer[BufferChain.MAX_GATHER];
+        final byte[] scratch = new byte[20];
         /** Written by the owner only; volatile so that statistics read a recent value. */
         private volatile int size;
 

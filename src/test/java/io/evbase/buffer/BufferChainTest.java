@@ -56,6 +56,31 @@ class BufferChainTest {
     }
 
     @Test
+    void wordAtATimeSearchAgreesWithAByteByByteOne() {
+        Random random = new Random(7);
+        for (int round = 0; round < 200; round++) {
+            BufferChain chain = new BufferChain(cache);
+            byte[] data = new byte[1 + random.nextInt(400)];
+            for (int i = 0; i < data.length; i++) {
+                data[i] = (byte) (random.nextInt(8) == 0 ? '\n' : random.nextInt(256)); // 0x0a neighbours, 0x80+, 0x01
+            }
+            chain.skip(chain.write(new byte[random.nextInt(64)]).readableBytes());
+            chain.write(data);
+            int from = random.nextInt(data.length);
+            int to = from + random.nextInt(data.length - from + 1);
+            int expected = -1;
+            for (int i = from; i < to; i++) {
+                if (data[i] == '\n') {
+                    expected = i;
+                    break;
+                }
+            }
+            assertThat(chain.indexOf((byte) '\n', from, to)).as("round %d", round).isEqualTo(expected);
+            chain.clear();
+        }
+    }
+
+    @Test
     void writesDecimalsAndAscii() {
         BufferChain chain = new BufferChain(cache);
         chain.writeAscii("v=").writeDecimal(-42).write((byte) ' ').writeUnsignedDecimal(-1L).write((byte) ' ')
