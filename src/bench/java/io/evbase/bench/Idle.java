@@ -30,7 +30,7 @@ final class Idle {
     record Mem(long rss, long heap, long direct) {
     }
 
-    static String run(LoadGen g, boolean jvm, int batch) throws Exception {
+    static String run(LoadGen g, boolean jvm, double hold) throws Exception {
         long pid = g.serverPid;
         if (pid <= 0) {
             throw new IllegalArgumentException("--server-pid is required for idle");
@@ -54,6 +54,7 @@ final class Idle {
         double openSecs = (System.nanoTime() - t0) / 1e9;
         Thread.sleep(1000);
         Mem after = measure(pid, mbeans);
+        Thread.sleep((long) (hold * 1000)); // --hold: time to look at the server by hand (jcmd GC.class_histogram)
         closeAll(held);
         if (jmx != null) {
             jmx.close();

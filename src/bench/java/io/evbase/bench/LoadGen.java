@@ -53,6 +53,7 @@ public final class LoadGen {
     final int valueSize;
     final double rate;
     final byte[] churnRequest;
+    final byte[][] keyBytes;
 
     volatile boolean recording;
     volatile boolean stop;
@@ -72,6 +73,10 @@ public final class LoadGen {
         keys = a.integer("keys", 10_000);
         valueSize = a.size("value-size", 100);
         rate = a.decimal("rate", 0);
+        keyBytes = new byte[keys][];
+        for (int i = 0; i < keys; i++) {
+            keyBytes[i] = key(i).getBytes(StandardCharsets.US_ASCII);
+        }
         churnRequest = a.string("request", "version\\r\\n").replace("\\r", "\r").replace("\\n", "\n")
                 .getBytes(StandardCharsets.US_ASCII);
     }
@@ -81,7 +86,7 @@ public final class LoadGen {
         Args a = new Args(args);
         String result = switch (g.mode) {
             case "pingpong", "pipeline", "memcache", "churn" -> g.runLoad();
-            case "idle" -> Idle.run(g, a.string("jvm", "false").equals("true"), a.integer("batch", 200));
+            case "idle" -> Idle.run(g, a.string("jvm", "false").equals("true"), a.seconds("hold", 0));
             default -> throw new IllegalArgumentException("unknown mode " + g.mode);
         };
         System.out.println(result);
@@ -263,6 +268,11 @@ public final class LoadGen {
                     clients.add(c);
                     c.begin();
                 }
+                if (mode.equals("memcache") && rate > 0) {
+                    Thread sender = new Thread(this::sendOnSchedule, getName() + "-sender");
+                    sender.setDaemon(true);
+                    sender.start();
+                }
                 while (!stop) {
                     long timeoutNanos = Long.MAX_VALUE;
                     long now = System.nanoTime();
@@ -295,6 +305,24 @@ public final class LoadGen {
                 for (Client c : clients) {
                     c.closeQuietly();
                 }
+            }
+        }
+
+        /** Fixed rate: sends each connection's requests at their intended times. */
+        private void sendOnSchedule() {
+            try {
+                while (!stop) {
+                    long now = System.nanoTime();
+                    long wait = 1_000_000;
+                    for (int i = 0; i < clients.size(); i++) {
+                        wait = Math.min(wait, ((McClient) clients.get(i)).sendIfDue(now));
+                    }
+                    if (wait > 0) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                    }
+                }
+            } catch (Throwable t) {
+                failure = t;
             }
         }
 
@@ -435,56 +463,67 @@ public final class LoadGen {
 
     /** memcached text protocol: get/set mix, closed loop or at a fixed rate. */
     final class McClient extends Client {
+        static final int IDLE = 0;
+        static final int WAITING = 1;
+
         final ByteBuffer out = ByteBuffer.allocateDirect(512 + valueSize);
         final ByteBuffer in = ByteBuffer.allocate(1024 + 2 * valueSize);
         final byte[] value = value();
+        final byte[] setTail = (" 0 0 " + valueSize + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        final SplittableRandom random;
         final long interval;
+        /**
+         * Who owns the connection: the reply reader while WAITING, the sender while it moves it from IDLE to
+         * WAITING. At a fixed rate a separate sender thread sends on schedule (parkNanos, finer than the
+         * selector's millisecond timeouts), and the reader sends a late request itself as soon as the reply
+         * before it arrives; the state makes sure one of them, never both, sends.
+         */
+        final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
         long nextDue;
-        boolean waiting;
         boolean isGet;
         long intended;
 
         McClient(Worker worker, int index) {
             super(worker);
+            random = worker.random.split();
             interval = rate > 0 ? (long) (1e9 * conns / rate) : 0;
             // Staggered starts, so that the connections' schedules spread over the interval.
-            nextDue = System.nanoTime() + (long) (worker.random.nextDouble() * interval);
+            nextDue = System.nanoTime() + (long) (random.nextDouble() * interval);
         }
 
         @Override
         void begin() throws IOException {
             connect();
-            waiting = false;
             in.clear();
+            state.set(WAITING);
             if (interval == 0) {
                 send(System.nanoTime());
+            } else {
+                state.set(IDLE);
             }
         }
 
-        @Override
-        long tick(long now) throws IOException {
-            if (interval == 0 || waiting) {
-                return Long.MAX_VALUE;
+        /** Sender thread, fixed rate: sends if due and idle; returns nanoseconds until this one is due. */
+        long sendIfDue(long now) throws IOException {
+            long wait = nextDue - now;
+            if (wait > 0 || state.get() != IDLE || !state.compareAndSet(IDLE, WAITING)) {
+                return Math.max(wait, 0);
             }
-            if (now - nextDue >= 0) {
-                long due = nextDue;
-                nextDue += interval;
-                send(due);
-                return Long.MAX_VALUE;
-            }
+            long due = nextDue;
+            nextDue += interval;
+            send(due);
             return nextDue - now;
         }
 
         void send(long intendedNanos) throws IOException {
             intended = intendedNanos;
-            waiting = true;
-            int k = worker.random.nextInt(keys);
-            isGet = worker.random.nextDouble() < getRatio;
+            int k = random.nextInt(keys);
+            isGet = random.nextDouble() < getRatio;
             out.clear();
             if (isGet) {
-                ascii("get ").ascii(key(k)).ascii("\r\n");
+                ascii("get ").out.put(keyBytes[k]).put((byte) '\r').put((byte) '\n');
             } else {
-                ascii("set ").ascii(key(k)).ascii(" 0 0 ").ascii(Integer.toString(valueSize)).ascii("\r\n");
+                ascii("set ").out.put(keyBytes[k]).put(setTail);
                 out.put(value).put((byte) '\r').put((byte) '\n');
             }
             out.flip();
@@ -511,20 +550,22 @@ public final class LoadGen {
             if (n < 0) {
                 throw new IOException("server closed the connection");
             }
-            if (!waiting) {
-                if (in.position() > 0) {
-                    throw new IOException("unexpected bytes from server");
-                }
+            if (in.position() == 0) {
                 return;
             }
             int end = complete();
             if (end > 0) {
                 long now = System.nanoTime();
-                waiting = false;
                 worker.complete(intended, now, end);
                 in.clear();
                 if (interval == 0) {
                     send(now);
+                } else if (now - nextDue >= 0) {
+                    long due = nextDue; // late: send at once, still owning the connection
+                    nextDue += interval;
+                    send(due);
+                } else {
+                    state.set(IDLE);
                 }
             }
         }
