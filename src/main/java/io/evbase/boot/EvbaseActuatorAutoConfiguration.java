@@ -61,7 +61,6 @@ public final class EvbaseActuatorAutoConfiguration {
         /** Replaces Spring Boot's readiness indicator, which the readiness probe group contains. */
         @Bean
         @ConditionalOnMissingBean(name = "readinessStateHealthIndicator")
-        @ConditionalOnBean(ApplicationAvailability.class)
         @ConditionalOnBooleanProperty(name = "management.endpoint.health.probes.enabled", matchIfMissing = true)
         ReadinessStateHealthIndicator readinessStateHealthIndicator(ApplicationAvailability availability,
                 Server server) {

@@ -30,6 +30,7 @@ import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Import;
 
 /**
@@ -60,6 +61,9 @@ class ReactorActuatorTests {
 
     @Autowired
     StallWatchdog watchdog;
+
+    @Autowired
+    ApplicationContext context;
 
     @Autowired
     @Qualifier("blocking")
@@ -267,6 +271,8 @@ class ReactorActuatorTests {
         Http.Response liveness = http.get("/actuator/health/liveness");
         assertThat(liveness.status()).isEqualTo(200);
         assertThat(JsonPath.<String>read(liveness.body(), "$.status")).isEqualTo("UP");
+        assertThat(context.getBean("readinessStateHealthIndicator"))
+                .isInstanceOf(ReactorReadinessStateHealthIndicator.class);
         Http.Response readiness = http.get("/actuator/health/readiness");
         assertThat(readiness.status()).isEqualTo(200);
         assertThat(JsonPath.<String>read(readiness.body(), "$.status")).isEqualTo("UP");
