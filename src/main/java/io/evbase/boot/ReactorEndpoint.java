@@ -62,7 +62,7 @@ public class ReactorEndpoint {
 
     @ReadOperation
     public ReactorDescriptor reactor() {
-        return new ReactorDescriptor(server.group().size(), server.group().dispatch().name().toLowerCase(Locale.ROOT),
+        return new ReactorDescriptor(server.group().size(), server.group().dispatch().name().toLowerCase(Locale.ROOT).replace('_', '-'),
                 server.isAcceptPaused(), server.isDraining(), watchdog.threshold().toMillis(), loops(), listeners(),
                 buffers());
     }
