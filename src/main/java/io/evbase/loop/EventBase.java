@@ -50,7 +50,10 @@ public final class EventBase implements Executor {
     private final String name;
     private final Thread thread;
     private final Queue<Task> tasks = new ConcurrentLinkedQueue<>();
-    /** Set by the first poster after the loop last looked; keeps wakeups to one per iteration. */
+    /**
+     * Clear only while the loop is about to block or blocked in the selector; the first poster then sets it and
+     * wakes the selector. Set the rest of the time, so posting to a busy loop costs no wakeup at all.
+     */
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
     private final TimerQueue timers = new TimerQueue();
     private final LoopStats stats = new LoopStats();
@@ -218,18 +221,24 @@ public final class EventBase implements Executor {
             while (!shuttingDown || !tasks.isEmpty()) {
                 long now = System.nanoTime();
                 long timerNanos = timers.nanosUntilNext(now);
-                // Clear the flag before looking at the queue: a poster that sees it clear wakes the selector, and a
-                // post made before this line is seen by the isEmpty check below.
-                wakeupPending.set(false);
                 int selected;
                 long waited = 0;
                 boolean mayBlock = tasks.isEmpty() && timerNanos != 0 && !shuttingDown;
+                if (mayBlock) {
+                    // Wakeup de-duplication: the flag stays set while the loop is awake, so posting to a busy loop
+                    // costs no selector.wakeup(); it is cleared only before a blocking select. Clear it before
+                    // looking at the queue again: a poster that sees it clear wakes the selector, and a post made
+                    // before this line is seen by the isEmpty check below.
+                    wakeupPending.set(false);
+                    mayBlock = tasks.isEmpty();
+                }
                 if (mayBlock) {
                     long timeoutMillis = timerNanos < 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(timerNanos));
                     long before = System.nanoTime();
                     selected = selector.select(onReady, timeoutMillis);
                     waited = System.nanoTime() - before;
                     premature = isPremature(selected, timeoutMillis, waited) ? premature + 1 : 0;
+                    wakeupPending.set(true); // awake again: the task phase below picks up what is posted from here on
                 } else {
                     startWork();
                     selected = selector.selectNow(onReady);
