@@ -25,6 +25,8 @@ for r in $(seq 1 "$ROUNDS"); do
     echo "A $1/$2 $(lg --mode $1 --size $2 --conns $3 --port 27301 --warmup 1 --duration 3 --server-pid $PA | grep -o 'ops_per_s=[0-9]*\|p99_us=[0-9.]*\|server_cpu_us_per_op=[0-9.]*' | tr '\n' ' ')"
     echo "B $1/$2 $(lg --mode $1 --size $2 --conns $3 --port 27302 --warmup 1 --duration 3 --server-pid $PB | grep -o 'ops_per_s=[0-9]*\|p99_us=[0-9.]*\|server_cpu_us_per_op=[0-9.]*' | tr '\n' ' ')"
   done
+  echo "A churn $(lg --mode churn --request 'x\n' --conns 16 --port 27301 --warmup 0.5 --duration 3 --server-pid $PA | grep -o 'ops_per_s=[0-9]*\|p99_us=[0-9.]*\|server_cpu_us_per_op=[0-9.]*' | tr '\n' ' ')"
+  echo "B churn $(lg --mode churn --request 'x\n' --conns 16 --port 27302 --warmup 0.5 --duration 3 --server-pid $PB | grep -o 'ops_per_s=[0-9]*\|p99_us=[0-9.]*\|server_cpu_us_per_op=[0-9.]*' | tr '\n' ' ')"
 done
 echo "A idle $(lg --mode idle --port 27301 --conns 10000 --server-pid $PA --jvm true --request 'x\n' | grep -o 'heap_per_conn=[0-9]*\|direct_per_conn=[0-9-]*\|rss_per_conn=[0-9-]*' | tr '\n' ' ')"
 echo "B idle $(lg --mode idle --port 27302 --conns 10000 --server-pid $PB --jvm true --request 'x\n' | grep -o 'heap_per_conn=[0-9]*\|direct_per_conn=[0-9-]*\|rss_per_conn=[0-9-]*' | tr '\n' ' ')"
