@@ -83,17 +83,6 @@ final class CommandProcessor implements CommandSink {
 
     // ---------------------------------------------------------------- keys
 
-    /** True if the key has no control character. memcached does not check; evbase refuses to store such keys. */
-    static boolean printable(byte[] buf, int offset, int length) {
-        for (int i = offset; i < offset + length; i++) {
-            int b = buf[i] & 0xff;
-            if (b < 0x20 || b == 0x7f) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     // ---------------------------------------------------------------- dispatch
 
     @Override
@@ -328,7 +317,7 @@ final class CommandProcessor implements CommandSink {
 
     private void processUpdate(byte[] line, int ntokens, StoreMode mode, boolean handleCas) {
         setNoreplyMaybe(line, ntokens);
-        if (tok.length[1] > KEY_MAX_LENGTH || !printable(line, tok.start[1], tok.length[1])) {
+        if (tok.length[1] > KEY_MAX_LENGTH) {
             outString(BAD_FORMAT);
             return;
         }

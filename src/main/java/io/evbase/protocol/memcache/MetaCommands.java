@@ -67,10 +67,6 @@ final class MetaCommands {
             return;
         }
         cp.noreply = of.noReply;
-        if (of.vivify && !of.keyBinary && !CommandProcessor.printable(of.key, 0, of.key.length)) {
-            cp.outErrString(BAD_FORMAT); // evbase: N would create an item under a key with control characters
-            return;
-        }
         ItemKey key = new ItemKey(of.key);
         int last = ntokens - 1; // tokens [2, last) are flags
         int badOpaque = -1;
@@ -307,10 +303,6 @@ final class MetaCommands {
             swallowWith(errstr, vlen);
             return;
         }
-        if (!of.keyBinary && !CommandProcessor.printable(of.key, 0, of.key.length)) {
-            swallowWith(BAD_FORMAT, vlen); // evbase refuses keys with control characters
-            return;
-        }
         ItemKey key = new ItemKey(of.key);
         if (!admitMeta(key, of.clientFlags, vlen)) {
             return;
@@ -447,10 +439,6 @@ final class MetaCommands {
                 cp.outErrString("CLIENT_ERROR invalid mode for ma M token");
                 return;
             }
-        }
-        if (of.vivify && !of.keyBinary && !CommandProcessor.printable(of.key, 0, of.key.length)) {
-            cp.outErrString(BAD_FORMAT); // evbase: N would create an item under a key with control characters
-            return;
         }
         int last = ntokens - 1;
         MemcacheStore store = cp.store;
