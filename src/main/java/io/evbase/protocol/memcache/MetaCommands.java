@@ -81,8 +81,9 @@ final class MetaCommands {
         Item peek = of.locked ? null : cp.store.get(key, !of.noUpdate);
         if (of.locked || (peek != null && peek.isStale())) {
             lockedGet(line, ntokens, of, key, st);
-        } else {
+        } else if (peek != null) {
             st.item = peek;
+            st.tokenWasSent = peek.tokenSent();
         }
         Item it = st.item;
         if (badOpaque >= 0) {
