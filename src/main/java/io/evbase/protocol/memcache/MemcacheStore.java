@@ -449,7 +449,7 @@ public final class MemcacheStore {
 
     /**
      * Tells the cache when an item's memcached expiry passes, so expired items free their memory without being
-     * asked for. The deadline is never earlier than the store's own second-granular check.
+     * asked for. The deadline is a second after the store's own second-granular check.
      */
     private final class ItemExpiry implements Expiry<ItemKey, Item> {
 
@@ -457,7 +457,9 @@ public final class MemcacheStore {
             if (it.exptime == 0) {
                 return Long.MAX_VALUE;
             }
-            long seconds = it.exptime - now();
+            // One second of slack: the store's own check sees the expiry first (and counts it as memcached's
+            // get_expired), the timer wheel only reclaims what nobody asked for.
+            long seconds = it.exptime - now() + 1;
             return seconds <= 0 ? 0 : TimeUnit.SECONDS.toNanos(seconds);
         }
 
