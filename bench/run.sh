@@ -57,7 +57,8 @@ JVM_SERVER_OPTS="-Xms512m -Xmx512m -XX:MaxDirectMemorySize=512m"
 LOADGEN=(java -Xmx1g -XX:+UseParallelGC -cp "$CP" io.evbase.bench.LoadGen)
 
 HAS_MEMCACHE=0
-if unzip -l target/evbase.jar 2>/dev/null | grep -q 'io/evbase/protocol/memcache/MemcacheHandler.class'; then
+# grep -c reads all of unzip's output: an early-exiting grep -q would fail the pipeline (SIGPIPE, pipefail).
+if [ "$(unzip -Z1 target/evbase.jar 2>/dev/null | grep -c 'io/evbase/protocol/memcache/MemcacheHandler.class')" -gt 0 ]; then
   HAS_MEMCACHE=1
 fi
 

@@ -466,7 +466,12 @@ public final class LoadGen {
         static final int IDLE = 0;
         static final int WAITING = 1;
 
+        /**
+         * One request buffer per sending thread: the JDK moves a buffer's position after the write syscall, by
+         * which time the reply may already have let the other thread send.
+         */
         final ByteBuffer out = ByteBuffer.allocateDirect(512 + valueSize);
+        final ByteBuffer scheduledOut = ByteBuffer.allocateDirect(512 + valueSize);
         final ByteBuffer in = ByteBuffer.allocate(1024 + 2 * valueSize);
         final byte[] value = value();
         final byte[] setTail = (" 0 0 " + valueSize + "\r\n").getBytes(StandardCharsets.US_ASCII);
@@ -511,19 +516,23 @@ public final class LoadGen {
             }
             long due = nextDue;
             nextDue += interval;
-            send(due);
+            send(due, scheduledOut);
             return nextDue - now;
         }
 
         void send(long intendedNanos) throws IOException {
+            send(intendedNanos, out);
+        }
+
+        void send(long intendedNanos, ByteBuffer out) throws IOException {
             intended = intendedNanos;
             int k = random.nextInt(keys);
             isGet = random.nextDouble() < getRatio;
             out.clear();
             if (isGet) {
-                ascii("get ").out.put(keyBytes[k]).put((byte) '\r').put((byte) '\n');
+                out.put(GET).put(keyBytes[k]).put((byte) '\r').put((byte) '\n');
             } else {
-                ascii("set ").out.put(keyBytes[k]).put(setTail);
+                out.put(SET).put(keyBytes[k]).put(setTail);
                 out.put(value).put((byte) '\r').put((byte) '\n');
             }
             out.flip();
@@ -534,12 +543,6 @@ public final class LoadGen {
             }
         }
 
-        McClient ascii(String s) {
-            for (int i = 0; i < s.length(); i++) {
-                out.put((byte) s.charAt(i));
-            }
-            return this;
-        }
 
         @Override
         void ready(int ops) throws IOException {
@@ -618,6 +621,9 @@ public final class LoadGen {
             return need;
         }
     }
+
+    static final byte[] GET = "get ".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] SET = "set ".getBytes(StandardCharsets.US_ASCII);
 
     static int indexOf(ByteBuffer b, byte v, int from, int to) {
         for (int i = from; i < to; i++) {

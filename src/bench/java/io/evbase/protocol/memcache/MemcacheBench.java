@@ -1,0 +1,102 @@
+package io.evbase.protocol.memcache;
+
+import io.evbase.buffer.BufferChain;
+import io.evbase.buffer.BufferPool;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The memcache hot paths without sockets: the request parser cutting pipelined command lines out of an input
+ * chain (per command), and the shared store's get and set (per operation).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx512m"})
+public class MemcacheBench {
+
+    static final int KEYS = 10_000;
+
+    /** Commands in one read: 1 (ping-pong) or 32 (pipelined). */
+    @Param({"1", "32"})
+    int pipeline;
+
+    BufferChain input;
+    RequestParser parser;
+    byte[] batch;
+    int lines;
+    MemcacheStore store;
+    ItemKey[] keys;
+    byte[] value;
+    int next;
+
+    @Setup
+    public void setup() {
+        BufferPool pool = new BufferPool(16 * 1024, 1 << 20, 64L << 20);
+        input = new BufferChain(pool.newCache("bench"));
+        parser = new RequestParser(new CommandSink() {
+            @Override
+            public void onCommandLine(RequestParser p, byte[] line, int length) {
+                lines += length;
+            }
+
+            @Override
+            public void onValue(RequestParser p, byte[] data) {
+            }
+        }, 65536);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < pipeline; i++) {
+            sb.append("get ").append(key(i * 7919 % KEYS)).append("\r\n");
+        }
+        batch = sb.toString().getBytes(StandardCharsets.US_ASCII);
+        store = new MemcacheStore(64L << 20, 1 << 20);
+        keys = new ItemKey[KEYS];
+        value = new byte[102];
+        java.util.Arrays.fill(value, (byte) 'v');
+        value[100] = '\r';
+        value[101] = '\n';
+        for (int i = 0; i < KEYS; i++) {
+            byte[] k = key(i).getBytes(StandardCharsets.US_ASCII);
+            keys[i] = ItemKey.copyOf(k, 0, k.length);
+            store.store(StoreMode.SET, keys[i], value.clone(), 0, 0, 0, 0, false);
+        }
+    }
+
+    static String key(int i) {
+        return String.format(Locale.ROOT, "key:%08d", i);
+    }
+
+    /** Per read of {@code pipeline} get commands; divide by it for the cost of one. */
+    @Benchmark
+    public int parseGets() {
+        input.write(batch);
+        parser.process(input, () -> true);
+        return lines;
+    }
+
+    @Benchmark
+    public Object storeGet() {
+        next = (next + 7919) % KEYS;
+        return store.get(keys[next], true);
+    }
+
+    @Benchmark
+    public Object storeSet() {
+        next = (next + 7919) % KEYS;
+        return store.store(StoreMode.SET, keys[next], value, 0, 0, 0, 0, false);
+    }
+}
