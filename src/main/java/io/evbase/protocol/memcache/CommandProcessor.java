@@ -264,8 +264,9 @@ final class CommandProcessor implements CommandSink {
                     failLength = true;
                     break outer;
                 }
-                ItemKey key = key(line, k);
-                Item it = touch ? store.touch(key, exptime) : store.get(key, true);
+                // A get looks up through this loop's probe key (no allocation); touch may store, so it copies.
+                Item it = touch ? store.touch(key(line, k), exptime)
+                        : store.get(ItemKey.probe().set(line, tok.start[k], tok.length[k]), true);
                 if (it != null) {
                     hits.add(it);
                     if (touch) {
@@ -295,7 +296,8 @@ final class CommandProcessor implements CommandSink {
             outString(BAD_FORMAT);
             return;
         }
-        for (Item it : hits) {
+        for (int h = 0, n = hits.size(); h < n; h++) { // indexed: no iterator on the get path
+            Item it = hits.get(h);
             out.write(VALUE);
             out.write(it.key.bytes);
             out.write((byte) ' ');

@@ -6,17 +6,52 @@ import java.util.Arrays;
 /**
  * A cache key: the raw key bytes (binary keys from the meta {@code b} flag included) with a precomputed hash.
  *
- * <p>Threading: immutable; the array is never modified after construction.
+ * <p>Threading: immutable once in the store; the array is never modified after construction. The one exception is
+ * a {@link #probe()}, a loop thread's reusable key for lookups, which is never stored.
  */
 final class ItemKey {
 
-    final byte[] bytes;
-    private final int hash;
+    // Not final only for probes (see probe()): a key in the store never changes.
+    byte[] bytes;
+    private int hash;
+    /** A probe's arrays, one per key length, reused: a lookup copies the key without allocating. */
+    private final byte[][] byLength;
 
     /** Takes ownership of {@code bytes}. */
     ItemKey(byte[] bytes) {
         this.bytes = bytes;
         this.hash = Arrays.hashCode(bytes);
+        this.byLength = null;
+    }
+
+    private ItemKey() {
+        this.bytes = new byte[0];
+        this.hash = Arrays.hashCode(bytes);
+        this.byLength = new byte[CommandProcessor.KEY_MAX_LENGTH + 1][];
+    }
+
+    private static final ThreadLocal<ItemKey> PROBES = ThreadLocal.withInitial(ItemKey::new);
+
+    /**
+     * This thread's lookup key. Performance: the get path looks keys up without allocating (a new key and its
+     * array per get were most of the garbage of a get-heavy load). A probe may be passed to lookups and removals
+     * only (map get, remove(key, value)), never to anything that could keep it as a key; its content is valid until
+     * the thread's next {@link #set}.
+     */
+    static ItemKey probe() {
+        return PROBES.get();
+    }
+
+    /** Makes this probe the key {@code buf[offset, offset + length)}; {@code length <= KEY_MAX_LENGTH}. */
+    ItemKey set(byte[] buf, int offset, int length) {
+        byte[] a = byLength[length];
+        if (a == null) {
+            a = byLength[length] = new byte[length];
+        }
+        System.arraycopy(buf, offset, a, 0, length);
+        bytes = a;
+        hash = Arrays.hashCode(a);
+        return this;
     }
 
     static ItemKey copyOf(byte[] buf, int offset, int length) {
