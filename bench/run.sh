@@ -90,6 +90,7 @@ wait_port() { # port pid name
   log "$3 did not open port $1 within 60 s"; return 1
 }
 cpu_ticks() { awk '{ s = $0; sub(/.*\) /, "", s); split(s, f, " "); print f[12] + f[13] }' "/proc/$1/stat"; }
+user_ticks() { awk '{ s = $0; sub(/.*\) /, "", s); split(s, f, " "); print f[12] }' "/proc/$1/stat"; }
 
 P_EVB_ECHO=$(free_port 27007)
 P_EVB_MC=$(free_port $((P_EVB_ECHO + 1)))
@@ -195,16 +196,19 @@ memcaslap_run() { # name port pid conns get_ratio round
   set_ratio=$(awk -v g="$5" 'BEGIN { printf "%.2f", 1 - g }')
   printf 'key\n32 32 1\nvalue\n100 100 1\ncmd\n0 %s\n1 %s\n' "$set_ratio" "$5" > "$cfg"
   local c0 c1 out tps
-  c0=$(cpu_ticks "$3")
+  local u0 u1
+  c0=$(cpu_ticks "$3"); u0=$(user_ticks "$3")
   out=$(memcaslap -s "127.0.0.1:$2" -F "$cfg" -T 1 -c "$4" -t "${MC_DUR}s" -w 1k 2>&1 || true)
-  c1=$(cpu_ticks "$3")
+  c1=$(cpu_ticks "$3"); u1=$(user_ticks "$3")
   echo "$out" >> "$OUT/memcaslap.log"
   tps=$(echo "$out" | awk '/^Run time:/ { for (i = 1; i <= NF; i++) if ($i == "TPS:") print $(i + 1) }' | tail -1)
   local ops
   ops=$(echo "$out" | awk '/^Run time:/ { for (i = 1; i <= NF; i++) if ($i == "Ops:") print $(i + 1) }' | tail -1)
   local cpu_per_op="NaN"
   [ -n "$ops" ] && [ "$ops" -gt 0 ] && cpu_per_op=$(awk -v a="$c0" -v b="$c1" -v o="$ops" 'BEGIN { printf "%.3f", (b - a) * 10000 / o }')
-  record memcaslap "get${5}/${4}c" "$1" "$6" "RESULT ops_per_s=${tps:-NaN} ops=${ops:-0} server_cpu_us_per_op=$cpu_per_op"
+  local user_pct
+  user_pct=$(awk -v a="$c0" -v b="$c1" -v x="$u0" -v y="$u1" 'BEGIN { if (b > a) printf "%.0f", 100 * (y - x) / (b - a); else print "NaN" }')
+  record memcaslap "get${5}/${4}c" "$1" "$6" "RESULT ops_per_s=${tps:-NaN} ops=${ops:-0} server_cpu_us_per_op=$cpu_per_op server_user_pct=$user_pct"
 }
 if want memcache; then
   if [ "$NEED_MEMCD" != 1 ]; then
@@ -249,7 +253,7 @@ if want memcache; then
       log "memcache: load generator at $RATE requests/s, round $r/$ROUNDS"
       for s in "${MC_SERVERS[@]}"; do
         IFS=: read -r name port pid <<<"$s"
-        res=$(loadgen --mode memcache --port "$port" --conns 32 --get-ratio 0.9 --rate "$RATE" --warmup "$WARM" --duration "$DUR" --server-pid "$pid")
+        res=$(loadgen --mode memcache --port "$port" --conns 32 --get-ratio 0.9 --rate "$RATE" --warmup 2 --duration "$DUR" --server-pid "$pid")
         record memcache-rate "get0.9/32c/${RATE}rps" "$name" "$r" "$res"
       done
     done
@@ -320,7 +324,8 @@ git diff --quiet HEAD 2>/dev/null || COMMIT="$COMMIT (with uncommitted changes)"
   echo "| setup | $WORKERS worker loops / threads per server; JVM servers $JVM_SERVER_OPTS; loopback; $ROUNDS rounds, servers alternating, ${DUR}s per run after ${WARM}s in-run warm-up and a warm-up pass |"
   echo
   echo "Ratios are evbase/peer: above 1 means evbase is faster for ops/s, and costlier for CPU µs/op."
-  echo "CPU µs/op is the server process's utime+stime over the measured window divided by the operations."
+  echo "CPU µs/op is the server process's utime+stime over the measured window divided by the operations; user % is"
+  echo "the share of it spent in the server's own code (utime) rather than in the kernel (stime)."
 } > "$OUT/header.md"
 java -cp "$CP" io.evbase.bench.Report "$RAW" "$OUT/header.md" "$JMH_CSV" "$ROOT/BENCHMARKS.md"
 log "wrote BENCHMARKS.md and $OUT/ in $((SECONDS - START_SECONDS)) s"

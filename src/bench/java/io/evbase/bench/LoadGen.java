@@ -109,12 +109,14 @@ public final class LoadGen {
         }
         Thread.sleep((long) (warmup * 1000));
         long cpu0 = ProcStat.cpuNanos(serverPid);
+        long user0 = ProcStat.userNanos(serverPid);
         long t0 = System.nanoTime();
         recording = true;
         Thread.sleep((long) (duration * 1000));
         recording = false;
         long t1 = System.nanoTime();
         long cpu1 = ProcStat.cpuNanos(serverPid);
+        long user1 = ProcStat.userNanos(serverPid);
         stop = true;
         Histogram h = new Histogram(HIGHEST_NANOS, 3);
         long ops = 0;
@@ -161,6 +163,7 @@ public final class LoadGen {
         if (serverPid > 0 && cpu0 >= 0 && cpu1 >= 0) {
             kv(sb, "server_cpu_s", String.format(Locale.ROOT, "%.2f", (cpu1 - cpu0) / 1e9));
             kv(sb, "server_cpu_us_per_op", String.format(Locale.ROOT, "%.3f", ops == 0 ? 0 : (cpu1 - cpu0) / 1e3 / ops));
+            kv(sb, "server_user_pct", String.format(Locale.ROOT, "%.0f", cpu1 == cpu0 ? 0 : 100.0 * (user1 - user0) / (cpu1 - cpu0)));
         }
         return sb.toString();
     }

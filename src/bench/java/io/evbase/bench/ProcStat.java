@@ -15,16 +15,28 @@ final class ProcStat {
 
     /** utime + stime of {@code pid} in nanoseconds, or -1 when unknown. */
     static long cpuNanos(long pid) {
+        long[] t = times(pid);
+        return t == null ? -1 : t[0] + t[1];
+    }
+
+    /** utime of {@code pid} in nanoseconds (the process's own code; stime is the kernel's), or -1. */
+    static long userNanos(long pid) {
+        long[] t = times(pid);
+        return t == null ? -1 : t[0];
+    }
+
+    private static long[] times(long pid) {
         if (pid <= 0) {
-            return -1;
+            return null;
         }
         try {
             String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15: utime, stime
-            return ticks * 1_000_000_000L / TICKS_PER_SECOND;
+            // fields 14 and 15: utime, stime
+            return new long[] {Long.parseLong(f[11]) * 1_000_000_000L / TICKS_PER_SECOND,
+                    Long.parseLong(f[12]) * 1_000_000_000L / TICKS_PER_SECOND};
         } catch (IOException | RuntimeException e) {
-            return -1;
+            return null;
         }
     }
 

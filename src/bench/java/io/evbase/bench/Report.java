@@ -115,12 +115,12 @@ public final class Report {
         if (latency) {
             md.append(" p50 µs | p99 µs | p99.9 µs |");
         }
-        md.append(" server CPU µs/op | evbase/peer CPU/op |\n");
+        md.append(" server CPU µs/op | evbase/peer CPU/op | user % |\n");
         md.append("| --- | --- | ---: | ---: | ---: |");
         if (latency) {
             md.append(" ---: | ---: | ---: |");
         }
-        md.append(" ---: | ---: |\n");
+        md.append(" ---: | ---: | ---: |\n");
         Map<String, Map<String, List<Run>>> byCase = new LinkedHashMap<>();
         for (Run r : runs) {
             byCase.computeIfAbsent(r.get("case"), k -> new LinkedHashMap<>())
@@ -144,7 +144,8 @@ public final class Report {
                     md.append(' ').append(fmt(median(rs, "p50_us"))).append(" | ").append(fmt(median(rs, "p99_us")))
                             .append(" | ").append(fmt(median(rs, "p999_us"))).append(" |");
                 }
-                md.append(' ').append(fmt(cpu)).append(" | ").append(self ? "" : ratio(evCpu, cpu)).append(" |\n");
+                md.append(' ').append(fmt(cpu)).append(" | ").append(self ? "" : ratio(evCpu, cpu)).append(" | ")
+                        .append(fmt(median(rs, "server_user_pct"))).append(" |\n");
             }
         }
     }
