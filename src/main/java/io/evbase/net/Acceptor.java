@@ -197,12 +197,26 @@ public final class Acceptor {
         closeQuietly(socket);
     }
 
-    /** Sends the protocol's refusal without blocking (it fits an empty socket buffer) and closes. */
+    /**
+     * Sends the protocol's refusal without blocking (it fits an empty socket buffer) and closes.
+     *
+     * <p>Closing a socket whose receive queue holds unread bytes makes the kernel send a reset instead of a FIN, and
+     * the peer's kernel then drops the refusal it has not read yet. Clients that send a request right after
+     * connecting (memcached clients do) would see "connection reset" instead of the refusal. So the refusal is
+     * followed by a FIN of its own (shutdownOutput) and whatever the peer already sent is read and discarded before
+     * the close. Non-blocking throughout: bytes the peer sends later still meet a reset, but only after the
+     * refusal and the FIN, which its kernel has already queued for it.
+     */
     private static void refuse(SocketChannel socket, byte[] reply) {
         try {
             if (reply != null) {
                 socket.configureBlocking(false);
                 socket.write(ByteBuffer.wrap(reply));
+                socket.shutdownOutput();
+                ByteBuffer discard = ByteBuffer.allocate(4096);
+                for (int i = 0; i < 16 && socket.read(discard) > 0; i++) {
+                    discard.clear();
+                }
             }
         } catch (IOException e) {
             LOG.log(Level.FINE, "refused peer went away", e);
