@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
@@ -119,7 +118,7 @@ public final class Acceptor {
                     setAccepting(true);
                 }
             }
-        } catch (IOException | ClosedSelectorException e) {
+        } catch (Throwable e) { // IOException, ClosedSelectorException, or a bug: never die without a word
             LOG.log(Level.SEVERE, "acceptor died", e);
         } finally {
             closeAll();
@@ -145,7 +144,13 @@ public final class Acceptor {
             if (socket == null) {
                 return;
             }
-            handOff(listener, socket);
+            try {
+                handOff(listener, socket);
+            } catch (RuntimeException e) {
+                // A bug on this path (handler code runs here: the refusal) must cost one connection, not the acceptor.
+                LOG.log(Level.WARNING, "handing off a connection on " + listener.name() + " failed; closing it", e);
+                closeQuietly(socket);
+            }
         }
     }
 
@@ -172,7 +177,14 @@ public final class Acceptor {
     private void handOff(Listener listener, SocketChannel socket) {
         if (!listener.tryOpen()) {
             listener.reject(Listener.RejectReason.LIMIT);
-            refuse(socket, listener.config().handler().tooManyConnectionsReply());
+            byte[] reply;
+            try {
+                reply = listener.config().handler().tooManyConnectionsReply();
+            } catch (RuntimeException e) { // handler code on the acceptor thread: it must not take the acceptor down
+                LOG.log(Level.WARNING, "tooManyConnectionsReply of " + listener.name() + " threw; closing without it", e);
+                reply = null;
+            }
+            refuse(socket, reply);
             return;
         }
         try {
