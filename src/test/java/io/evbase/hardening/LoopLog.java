@@ -22,9 +22,11 @@ final class LoopLog extends Handler implements AutoCloseable {
         setLevel(Level.ALL);
     }
 
+    /** Captures instead of printing: the expected warnings (a handler failed, a peer reset) would flood the log. */
     static LoopLog capture() {
         LoopLog log = new LoopLog();
         ROOT.addHandler(log);
+        ROOT.setUseParentHandlers(false);
         return log;
     }
 
@@ -58,5 +60,6 @@ final class LoopLog extends Handler implements AutoCloseable {
     @Override
     public void close() {
         ROOT.removeHandler(this);
+        ROOT.setUseParentHandlers(true);
     }
 }
