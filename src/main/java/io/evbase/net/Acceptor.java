@@ -23,8 +23,10 @@ import java.util.logging.Logger;
  * accepted socket to a worker loop through that loop's task queue.
  *
  * <p>A loop whose hand-off queue is full is skipped for the next one; when all are full the connection is shed
- * (folly's {@code AsyncServerSocket}). Running out of descriptors (EMFILE/ENFILE) pauses accepting for a moment
- * instead of spinning on a listening socket that stays readable.
+ * (folly's {@code AsyncServerSocket}). A stalled loop (one iteration running past the stall threshold) is skipped
+ * as long as another loop has room, so a blocked handler delays only the connections its loop already owns.
+ * Running out of descriptors (EMFILE/ENFILE) pauses accepting for a moment instead of spinning on a listening
+ * socket that stays readable.
  *
  * <p>Threading: {@link #start()} and {@link #stop()} from any thread, once each; {@link #isPaused()} and the
  * listeners' counters are thread-safe; the rest runs on the acceptor thread.
@@ -38,6 +40,8 @@ public final class Acceptor {
     private final List<LoopConnections> loops;
     private final List<Listener> listeners = new ArrayList<>();
     private final Duration pauseOnExhaustion;
+    /** A loop busy in one iteration for longer than this gets new connections only when no other loop can. */
+    private final long stallNanos;
     private final Selector selector;
     private final Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -47,10 +51,11 @@ public final class Acceptor {
     private long resumeAtNanos;
 
     Acceptor(EventBaseGroup group, List<LoopConnections> loops, List<ListenerConfig> configs,
-            Duration pauseOnExhaustion) throws IOException {
+            Duration pauseOnExhaustion, Duration stallThreshold) throws IOException {
         this.group = group;
         this.loops = loops;
         this.pauseOnExhaustion = pauseOnExhaustion;
+        this.stallNanos = stallThreshold.toNanos();
         this.selector = Selector.open();
         try {
             for (ListenerConfig config : configs) {
@@ -195,18 +200,30 @@ public final class Acceptor {
             closeQuietly(socket);
             return;
         }
-        EventBase loop = group.next();
-        for (int tried = 0; tried < group.size(); tried++) {
-            LoopConnections target = loops.get(loop.id());
-            if (target.tryReserveHandOff()) {
-                target.loop().execute(() -> target.open(socket, listener));
-                return;
+        EventBase first = group.next();
+        // Two rounds from the dispatch policy's choice: first skip loops that are stalled (busy in one iteration
+        // past the stall threshold: a blocked handler), whose new connections would wait as long as the stall
+        // lasts; then, only if every other loop was full, take a stalled loop's queue rather than shed.
+        long now = System.nanoTime();
+        for (int round = 0; round < 2; round++) {
+            EventBase loop = first;
+            for (int tried = 0; tried < group.size(); tried++) {
+                LoopConnections target = loops.get(loop.id());
+                if ((round == 1 || !isStalled(loop, now)) && target.tryReserveHandOff()) {
+                    target.loop().execute(() -> target.open(socket, listener));
+                    return;
+                }
+                loop = group.after(loop);
             }
-            loop = group.after(loop);
         }
         listener.unopen();
         listener.reject(Listener.RejectReason.OVERLOAD);
         closeQuietly(socket);
+    }
+
+    private boolean isStalled(EventBase loop, long now) {
+        long start = loop.workStartNanos();
+        return start != 0 && now - start > stallNanos;
     }
 
     /**
