@@ -47,6 +47,14 @@ public final class Acceptor {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running;
     private volatile boolean paused;
+    /**
+     * From the first EMFILE/ENFILE until an accept succeeds again (or finds nobody waiting): what {@link #isPaused()}
+     * reports. Unlike {@code paused} it does not flicker off for the instant of each retry, so readiness stays
+     * OUT_OF_SERVICE for the whole episode, and the episode is logged once rather than at every retry.
+     */
+    private volatile boolean exhausted;
+    private long exhaustedSinceNanos;
+    private long episodePauses;
     private volatile long pauses;
     private long resumeAtNanos;
 
@@ -93,9 +101,12 @@ public final class Acceptor {
         thread.start();
     }
 
-    /** True while accepting is paused because the process ran out of descriptors. */
+    /**
+     * True while accepting is paused because the process ran out of descriptors: from the first failed accept until
+     * one succeeds again (the retries in between do not clear it).
+     */
     public boolean isPaused() {
-        return paused;
+        return exhausted;
     }
 
     /** How many times accepting paused for descriptor exhaustion. */
@@ -138,13 +149,25 @@ public final class Acceptor {
                 socket = listener.channel().accept();
             } catch (IOException e) {
                 if (isDescriptorExhaustion(e)) {
-                    LOG.warning("out of file descriptors accepting on " + listener.name() + "; pausing accept for "
-                            + pauseOnExhaustion.toMillis() + " ms");
+                    if (!exhausted) {
+                        exhausted = true;
+                        exhaustedSinceNanos = System.nanoTime();
+                        episodePauses = 0;
+                        LOG.warning("out of file descriptors accepting on " + listener.name() + "; pausing accept for "
+                                + pauseOnExhaustion.toMillis() + " ms at a time until descriptors free up");
+                    }
+                    episodePauses++;
                     setAccepting(false);
                 } else {
                     LOG.log(Level.WARNING, "accept failed on " + listener.name(), e);
                 }
                 return;
+            }
+            if (exhausted) {
+                exhausted = false;
+                LOG.info("accepting resumed on " + listener.name() + " after "
+                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - exhaustedSinceNanos)
+                        + " ms of descriptor exhaustion (" + episodePauses + " pauses)");
             }
             if (socket == null) {
                 return;
