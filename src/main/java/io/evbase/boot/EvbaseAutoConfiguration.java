@@ -2,6 +2,8 @@ package io.evbase.boot;
 
 import io.evbase.buffer.BufferPool;
 import io.evbase.loop.EventBaseGroup;
+import io.evbase.loop.LoopSampler;
+import io.evbase.loop.StallWatchdog;
 import io.evbase.net.Server;
 import io.evbase.protocol.ProtocolHandler;
 import io.evbase.protocol.echo.EchoHandler;
@@ -46,6 +48,20 @@ public final class EvbaseAutoConfiguration {
     Server evbaseServer(EvbaseProperties properties, EventBaseGroup group, BufferPool pool,
             ListableBeanFactory beans) {
         return ReactorServerFactory.create(properties, group, pool, beans);
+    }
+
+    /** Samples each loop's busy time and task latency, for the load windows the actuator shows. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    LoopSampler evbaseLoopSampler(EventBaseGroup group) {
+        return new LoopSampler(group.loops()).start();
+    }
+
+    /** Logs, counts and reports loops stuck in one iteration for longer than {@code evbase.stall-threshold}. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    StallWatchdog evbaseStallWatchdog(EventBaseGroup group, EvbaseProperties properties) {
+        return new StallWatchdog(group.loops(), properties.getStallThreshold()).start();
     }
 
     @Bean

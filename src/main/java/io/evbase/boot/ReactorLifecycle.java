@@ -42,7 +42,7 @@ public class ReactorLifecycle implements SmartLifecycle {
                     + l.boundAddress().getAddress().getHostAddress() + ":" + l.port());
         }
         LOG.info("evbase started with " + server.group().size() + " loops, dispatch "
-                + server.group().dispatch().name().toLowerCase(java.util.Locale.ROOT));
+                + server.group().dispatch().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
     }
 
     @Override

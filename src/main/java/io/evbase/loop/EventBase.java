@@ -14,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -26,6 +27,11 @@ import java.util.logging.Logger;
  * run the tasks queued so far. The loop does not exit when nothing is registered: it waits for tasks until
  * {@link #shutdown()}.
  *
+ * <p>Accounting ({@link LoopStats}: busy time, iterations, events, task latency, longest callback) costs the loop a
+ * few {@link System#nanoTime()} calls per iteration and per callback. The system property
+ * {@code evbase.loop.accounting=false} turns it off (for measuring its overhead); {@link #workStartNanos()} and
+ * with it stall detection stay on.
+ *
  * <p>Threading: {@link #execute}, {@link #schedule}, {@link #shutdown}, {@link #inLoop} and the statistics are
  * thread-safe. {@link #register} and everything a callback does with the selector run on the loop thread only.
  */
@@ -37,6 +43,8 @@ public final class EventBase implements Executor {
     static final int PREMATURE_RETURNS_BEFORE_REBUILD = 512;
     /** Tasks run per iteration at most, so a flood of posts cannot starve I/O. */
     private static final int MAX_TASKS_PER_ITERATION = 4096;
+    /** Whether loops keep their {@link LoopStats}; read once, so the JIT drops the accounting when it is off. */
+    static final boolean ACCOUNTING = !"false".equalsIgnoreCase(System.getProperty("evbase.loop.accounting"));
 
     private final int id;
     private final String name;
@@ -52,7 +60,8 @@ public final class EventBase implements Executor {
     private volatile boolean shuttingDown;
     /** {@link System#nanoTime()} when the current iteration's work began; 0 while waiting in the selector. */
     private volatile long workStartNanos;
-    private volatile int pendingTasks;
+    /** Posted and not yet run; a counter because ConcurrentLinkedQueue.size() walks the whole queue. */
+    private final AtomicInteger pendingTasks = new AtomicInteger();
     private volatile int registeredChannels;
     private long selectorRebuilds;
 
@@ -96,7 +105,7 @@ public final class EventBase implements Executor {
 
     /** Tasks posted and not yet run. */
     public int pendingTasks() {
-        return pendingTasks;
+        return pendingTasks.get();
     }
 
     /** Channels registered with the selector (connections, on a worker loop). */
@@ -107,6 +116,22 @@ public final class EventBase implements Executor {
     /** When the running iteration began working, or 0 while the loop waits for events; for stall detection. */
     public long workStartNanos() {
         return workStartNanos;
+    }
+
+    /**
+     * Busy nanoseconds so far, the iteration in progress included: {@link LoopStats#busyNanos()} plus the time
+     * since {@link #workStartNanos()}. Thread-safe; may miss a just-finished iteration for an instant, never counts
+     * one twice (the loop clears the work start before it adds the iteration, and this reads in the other order).
+     */
+    public long busyNanos(long nowNanos) {
+        long busy = stats.busyNanos();
+        long start = workStartNanos;
+        return start == 0 ? busy : busy + Math.max(0, nowNanos - start);
+    }
+
+    /** Whether this loop keeps its {@link #stats()} (see the class comment). */
+    public static boolean accounting() {
+        return ACCOUNTING;
     }
 
     public long selectorRebuilds() {
@@ -127,8 +152,8 @@ public final class EventBase implements Executor {
      */
     @Override
     public void execute(Runnable task) {
-        tasks.offer(new Task(task, System.nanoTime()));
-        pendingTasks = tasks.size(); // approximate by nature; exact once quiet
+        tasks.offer(new Task(task, ACCOUNTING ? System.nanoTime() : 0));
+        pendingTasks.incrementAndGet();
         if (!inLoop() && wakeupPending.compareAndSet(false, true)) {
             selector.wakeup();
         }
@@ -196,7 +221,6 @@ public final class EventBase implements Executor {
                 // Clear the flag before looking at the queue: a poster that sees it clear wakes the selector, and a
                 // post made before this line is seen by the isEmpty check below.
                 wakeupPending.set(false);
-                workStartNanos = 0;
                 int selected;
                 long waited = 0;
                 boolean mayBlock = tasks.isEmpty() && timerNanos != 0 && !shuttingDown;
@@ -214,8 +238,12 @@ public final class EventBase implements Executor {
                 startWork();
                 runTimers();
                 runTasks();
-                long end = System.nanoTime();
-                stats.addBusy(end - workStartNanos);
+                // Clear the work start before adding the iteration: see busyNanos(long).
+                long start = workStartNanos;
+                workStartNanos = 0;
+                if (ACCOUNTING) {
+                    stats.addBusy(System.nanoTime() - start);
+                }
                 if (premature >= PREMATURE_RETURNS_BEFORE_REBUILD) {
                     premature = 0;
                     rebuildSelector();
@@ -252,9 +280,11 @@ public final class EventBase implements Executor {
     private void onReady(SelectionKey key) {
         startWork();
         IoHandler handler = (IoHandler) key.attachment();
-        long start = System.nanoTime();
+        long start = ACCOUNTING ? System.nanoTime() : 0;
         try {
-            stats.ioEvent();
+            if (ACCOUNTING) {
+                stats.ioEvent();
+            }
             handler.handleIo(key.readyOps());
         } catch (CancelledKeyException e) {
             // closed by an earlier callback in this iteration: nothing to do
@@ -265,7 +295,9 @@ public final class EventBase implements Executor {
                 LOG.log(Level.WARNING, "failure handler threw on " + name, again);
             }
         } finally {
-            stats.callback(System.nanoTime() - start, handler);
+            if (ACCOUNTING) {
+                stats.callback(System.nanoTime() - start, handler);
+            }
         }
     }
 
@@ -282,21 +314,23 @@ public final class EventBase implements Executor {
         int run = 0;
         while (run < MAX_TASKS_PER_ITERATION && (task = tasks.poll()) != null) {
             run++;
-            runGuarded(task.runnable, System.nanoTime() - task.postedNanos);
+            pendingTasks.decrementAndGet();
+            runGuarded(task.runnable, ACCOUNTING ? System.nanoTime() - task.postedNanos : -1);
         }
-        pendingTasks = tasks.size();
     }
 
     private void runGuarded(Runnable r, long latencyNanos) {
-        long start = System.nanoTime();
+        long start = ACCOUNTING ? System.nanoTime() : 0;
         try {
             r.run();
         } catch (Throwable t) {
             LOG.log(Level.WARNING, "task threw on " + name, t);
         } finally {
-            long end = System.nanoTime();
-            stats.taskRun(latencyNanos);
-            stats.callback(end - start, r);
+            if (ACCOUNTING) {
+                long end = System.nanoTime();
+                stats.taskRun(latencyNanos);
+                stats.callback(end - start, r);
+            }
         }
     }
 

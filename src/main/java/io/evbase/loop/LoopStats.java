@@ -52,8 +52,14 @@ public final class LoopStats {
         }
     }
 
-    private static String describe(Object what) {
-        return what == null ? "" : what.getClass().getName();
+    /** The callback's class; a lambda is named after the class that wrote it, without the JVM's generated suffix. */
+    static String describe(Object what) {
+        if (what == null) {
+            return "";
+        }
+        String name = what.getClass().getName();
+        int lambda = name.indexOf("$$Lambda");
+        return lambda < 0 ? name : name.substring(0, lambda) + " (lambda)";
     }
 
     // ---------------------------------------------------------------- any thread

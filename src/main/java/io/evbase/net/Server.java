@@ -91,6 +91,12 @@ public final class Server {
         return pool;
     }
 
+    /** The listeners to bind, known before {@link #start()}. */
+    public List<ListenerConfig> listenerConfigs() {
+        return configs;
+    }
+
+    /** The bound listeners; empty until {@link #start()}. */
     public List<Listener> listeners() {
         return acceptor == null ? List.of() : List.copyOf(acceptor.listeners());
     }

@@ -181,4 +181,11 @@ class EventBaseTest {
         assertThat(loop.isPremature(0, 1000, TimeUnit.MILLISECONDS.toNanos(999))).isFalse();
         assertThat(loop.isPremature(0, 0, TimeUnit.MILLISECONDS.toNanos(5))).isTrue();
     }
+
+    @Test
+    void namesLambdaCallbacksAfterTheirClass() {
+        Runnable lambda = () -> { };
+        assertThat(LoopStats.describe(lambda)).isEqualTo(EventBaseTest.class.getName() + " (lambda)");
+        assertThat(LoopStats.describe("text")).isEqualTo("java.lang.String");
+    }
 }

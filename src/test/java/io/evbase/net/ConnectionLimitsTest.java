@@ -49,6 +49,9 @@ class ConnectionLimitsTest {
             }
             assertThat(sent).as("the kernel took a lot, the server only its share").isGreaterThan(writeHigh);
             long bound = readHigh + writeHigh + 2L * 16 * KIB + Connection.MAX_READ_PER_EVENT;
+            System.out.printf("non-reading client: sent %d KiB, server holds %d KiB input + %d KiB output, pool in use %d KiB"
+                    + " (bound %d KiB)%n", sent / KIB, ts.server.inputBytes() / KIB, ts.server.outputBytes() / KIB,
+                    ts.pool().inUseBytes() / KIB, bound / KIB);
             assertThat(ts.pool().inUseBytes()).isLessThanOrEqualTo(bound);
             assertThat(ts.server.inputBytes() + ts.server.outputBytes()).isLessThanOrEqualTo(bound);
 

@@ -44,6 +44,8 @@ class EchoServerTest {
                     assertThat(f.get(120, TimeUnit.SECONDS)).isTrue();
                 }
                 Listener listener = ts.server.listener("echo");
+                System.out.printf("echo: %d clients, %d MiB echoed, pool holds %d KiB of chunks afterwards%n", clients,
+                        total >> 20, ts.pool().allocatedBytes() >> 10);
                 assertThat(listener.accepted()).isEqualTo(clients);
                 assertThat(listener.bytesRead()).isEqualTo(total);
                 await().atMost(Duration.ofSeconds(10)).until(() -> listener.bytesWritten() == total);

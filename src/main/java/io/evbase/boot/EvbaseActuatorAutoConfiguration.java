@@ -1,0 +1,93 @@
+package io.evbase.boot;
+
+import io.evbase.loop.LoopSampler;
+import io.evbase.loop.StallWatchdog;
+import io.evbase.net.Server;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.availability.ApplicationAvailabilityAutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.health.application.ReadinessStateHealthIndicator;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Makes the loops visible through the actuator: the {@code reactor} endpoint, the {@code reactor} health
+ * contributor, a readiness indicator that refuses traffic while the server drains or has paused accepting, and
+ * the {@code evbase.*} meters. Each part backs off when its actuator module is absent or the application defines
+ * its own bean.
+ *
+ * <p>Ordered before Spring Boot's availability health auto-configurations so that its
+ * {@code readinessStateHealthIndicator} replaces theirs.
+ */
+@AutoConfiguration(after = { EvbaseAutoConfiguration.class, ApplicationAvailabilityAutoConfiguration.class },
+        beforeName = {
+                "org.springframework.boot.health.autoconfigure.application.AvailabilityHealthContributorAutoConfiguration",
+                "org.springframework.boot.health.autoconfigure.actuate.endpoint.AvailabilityProbesAutoConfiguration" })
+@ConditionalOnBean({ Server.class, LoopSampler.class, StallWatchdog.class })
+public final class EvbaseActuatorAutoConfiguration {
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(Endpoint.class)
+    static class ReactorEndpointConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        @ConditionalOnAvailableEndpoint
+        ReactorEndpoint reactorEndpoint(Server server, LoopSampler sampler, StallWatchdog watchdog) {
+            return new ReactorEndpoint(server, sampler, watchdog);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(HealthIndicator.class)
+    static class ReactorHealthConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(name = "reactorHealthIndicator")
+        @ConditionalOnEnabledHealthIndicator("reactor")
+        ReactorHealthIndicator reactorHealthIndicator(Server server, StallWatchdog watchdog) {
+            return new ReactorHealthIndicator(server, watchdog);
+        }
+
+        /** Replaces Spring Boot's readiness indicator, which the readiness probe group contains. */
+        @Bean
+        @ConditionalOnMissingBean(name = "readinessStateHealthIndicator")
+        @ConditionalOnBooleanProperty(name = "management.endpoint.health.probes.enabled", matchIfMissing = true)
+        ReadinessStateHealthIndicator readinessStateHealthIndicator(ApplicationAvailability availability,
+                Server server) {
+            return new ReactorReadinessStateHealthIndicator(availability, server);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(MeterBinder.class)
+    static class ReactorMetricsConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        EventLoopMetrics evbaseEventLoopMetrics(Server server, LoopSampler sampler, StallWatchdog watchdog) {
+            return new EventLoopMetrics(server.group().loops(), sampler, watchdog);
+        }
+
+        @Bean
+        @ConditionalOnMissingBean
+        ListenerMetrics evbaseListenerMetrics(Server server) {
+            return new ListenerMetrics(server);
+        }
+
+        @Bean
+        @ConditionalOnMissingBean
+        BufferMetrics evbaseBufferMetrics(Server server) {
+            return new BufferMetrics(server);
+        }
+    }
+}
