@@ -86,12 +86,15 @@ class DescriptorExhaustionTest {
             }
 
             String readinessWhilePaused = "not checked (introspection not merged)";
+            String reactorWhilePaused = "not checked";
             if (introspection) {
+                // The endpoint first: Tomcat closes a connection after a 503, and there is no descriptor for another.
+                KeepAliveHttp.Response reactor = http.get("/actuator/reactor");
+                assertThat(reactor.body()).contains("\"acceptPaused\":true");
+                reactorWhilePaused = reactor.body().replaceAll(".*(\"listeners\":\\[\\{[^]]*?\"acceptPaused\":true[^}]*}).*", "$1");
                 KeepAliveHttp.Response ready = http.get("/actuator/health/readiness");
                 assertThat(ready.status()).isEqualTo(503);
                 assertThat(ready.body()).contains("OUT_OF_SERVICE");
-                KeepAliveHttp.Response reactor = http.get("/actuator/reactor");
-                assertThat(reactor.body()).contains("\"acceptPaused\":true");
                 readinessWhilePaused = ready.status() + " " + ready.body();
             }
 
@@ -109,9 +112,12 @@ class DescriptorExhaustionTest {
             }
             String readinessAfter = "not checked";
             if (introspection) {
-                KeepAliveHttp.Response ready = http.get("/actuator/health/readiness");
-                assertThat(ready.status()).isEqualTo(200);
-                readinessAfter = ready.status() + " " + ready.body();
+                try (KeepAliveHttp again = new KeepAliveHttp(child.managementPort())) {
+                    KeepAliveHttp.Response ready = again.get("/actuator/health/readiness");
+                    assertThat(ready.status()).isEqualTo(200);
+                    readinessAfter = ready.status() + " " + ready.body();
+                    assertThat(again.get("/actuator/reactor").body()).contains("\"acceptPaused\":false");
+                }
             }
             String all = String.join("\n", child.output());
             assertThat(all).doesNotContain("acceptor died").doesNotContain("event loop");
@@ -122,10 +128,10 @@ class DescriptorExhaustionTest {
                     "nofile %d: %d descriptors at start, %d clients served, then EMFILE with %d open; while exhausted"
                             + " for %.1f s: process CPU %.1f%% of a core, acceptor thread %.2f%%,"
                             + " %d new log lines (one warning per episode), %d clients waiting in the backlog unserved;"
-                            + " readiness while paused: %s; after freeing 10 descriptors all %d waiting clients were"
+                            + " readiness while paused: %s; reactor endpoint: %s; after freeing 10 descriptors all %d waiting clients were"
                             + " served within %d ms; readiness after: %s",
                     NOFILE, atStart, served.size() + 10, exhaustedAt, seconds, processCpu * 100, acceptorCpu * 100,
-                    pausesLogged, waiting.size(), readinessWhilePaused, waiting.size(), resumedMillis,
+                    pausesLogged, waiting.size(), readinessWhilePaused, reactorWhilePaused, waiting.size(), resumedMillis,
                     readinessAfter);
             assertThat(acceptorCpu).as("acceptor CPU share while exhausted").isLessThan(0.05);
             child.terminate();
