@@ -1,17 +1,21 @@
 package io.evbase.hardening;
 
+import io.evbase.buffer.BufferChain;
 import io.evbase.net.Connection;
 import io.evbase.protocol.LineFramer;
 import io.evbase.protocol.ProtocolHandler;
+import java.util.function.BooleanSupplier;
 
 /**
  * A request/reply line protocol for the hardening tests: each request line {@code x} is answered {@code OK x\r\n}
- * (so a reply can be told apart from an echo, and a cut reply from a whole one); a line longer than 1 KiB gets
- * {@code ERROR line too long} and a close. Respects writability, as handlers must.
+ * (so a reply can be told apart from an echo, and a cut reply from a whole one); a line longer than the maximum
+ * (1 KiB) gets {@code ERROR line too long} and a close. Respects writability, as handlers must. {@link LineModel}
+ * computes its answers independently.
  */
 public final class RequestReplyHandler implements ProtocolHandler {
 
-    private final LineFramer lines = new LineFramer(1024);
+    static final int MAX_LINE = 1024;
+    private final LineFramer lines = new LineFramer(MAX_LINE);
 
     @Override
     public String protocolName() {
@@ -20,21 +24,33 @@ public final class RequestReplyHandler implements ProtocolHandler {
 
     @Override
     public void onRead(Connection c) {
-        while (c.isWritable()) {
-            int lf = lines.findLineEnd(c.input());
+        if (!answer(lines, c.input(), c.output(), c::isWritable)) {
+            c.close();
+        }
+    }
+
+    /**
+     * The parser and the replies on bare buffer chains, so that they can be fuzzed without sockets too: answers
+     * every complete request while {@code writable}, leaves a partial one in {@code in}.
+     *
+     * @return false if the peer sent a line too long (the error reply is written; the connection must close)
+     */
+    static boolean answer(LineFramer lines, BufferChain in, BufferChain out, BooleanSupplier writable) {
+        while (writable.getAsBoolean()) {
+            int lf = lines.findLineEnd(in);
             if (lf == LineFramer.TOO_LONG) {
-                c.output().writeAscii("ERROR line too long\r\n");
-                c.close();
-                return;
+                out.writeAscii("ERROR line too long\r\n");
+                return false;
             }
             if (lf < 0) {
-                return;
+                return true;
             }
-            int len = LineFramer.contentLength(c.input(), lf);
-            c.output().writeAscii("OK ");
-            c.output().transferFrom(c.input(), len);
-            c.output().writeAscii("\r\n");
-            c.input().skip(lf + 1 - len);
+            int len = LineFramer.contentLength(in, lf);
+            out.writeAscii("OK ");
+            out.transferFrom(in, len);
+            out.writeAscii("\r\n");
+            in.skip(lf + 1 - len);
         }
+        return true;
     }
 }
