@@ -84,7 +84,7 @@ class HandOffBoundTest {
             assertThat(server.pendingHandOffs(loop1)).isEqualTo(QUEUE);
             int shed = 0;
             for (Socket s : phase2Clients) {
-                if (closedByServer(s, 2000)) {
+                if (closedByServer(s, 1000)) {
                     shed++;
                 }
             }
