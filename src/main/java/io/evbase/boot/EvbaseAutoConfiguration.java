@@ -7,6 +7,9 @@ import io.evbase.loop.StallWatchdog;
 import io.evbase.net.Server;
 import io.evbase.protocol.ProtocolHandler;
 import io.evbase.protocol.echo.EchoHandler;
+import io.evbase.protocol.memcache.MemcacheHandler;
+import io.evbase.protocol.memcache.MemcacheSettings;
+import io.evbase.protocol.memcache.ServerStatsAdapter;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -43,11 +46,35 @@ public final class EvbaseAutoConfiguration {
         return new EchoHandler();
     }
 
+    /** The server figures the memcache {@code stats} command reports; attached once the server exists. */
+    @Bean
+    @ConditionalOnMissingBean
+    ServerStatsAdapter evbaseMemcacheStatsSource() {
+        return new ServerStatsAdapter();
+    }
+
+    /** The memcached-compatible cache, for listeners with {@code protocol: memcache}. */
+    @Bean(name = "memcache")
+    @ConditionalOnMissingBean(name = "memcache")
+    ProtocolHandler memcache(EvbaseProperties properties, ServerStatsAdapter stats) {
+        EvbaseProperties.Memcache m = properties.getMemcache();
+        long itemSize = m.getMaxItemSize().toBytes();
+        long lineLength = m.getMaxMultigetLineLength().toBytes();
+        if (itemSize <= 0 || itemSize > Integer.MAX_VALUE / 2 || lineLength <= 0 || lineLength > Integer.MAX_VALUE / 2) {
+            throw new IllegalStateException("evbase.memcache: max-item-size and max-multiget-line-length must be "
+                    + "positive and below 1GB: " + m.getMaxItemSize() + ", " + m.getMaxMultigetLineLength());
+        }
+        return new MemcacheHandler(new MemcacheSettings(m.getMemoryLimit().toBytes(), (int) itemSize, (int) lineLength),
+                stats);
+    }
+
     @Bean
     @ConditionalOnMissingBean
     Server evbaseServer(EvbaseProperties properties, EventBaseGroup group, BufferPool pool,
             ListableBeanFactory beans) {
-        return ReactorServerFactory.create(properties, group, pool, beans);
+        Server server = ReactorServerFactory.create(properties, group, pool, beans);
+        beans.getBeanProvider(ServerStatsAdapter.class).ifAvailable(stats -> stats.attach(server));
+        return server;
     }
 
     /** Samples each loop's busy time and task latency, for the load windows the actuator shows. */

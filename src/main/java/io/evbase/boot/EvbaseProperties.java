@@ -293,6 +293,20 @@ public class EvbaseProperties {
         /** Largest value accepted; larger ones get SERVER_ERROR object too large for cache. */
         private DataSize maxItemSize = DataSize.ofMegabytes(1);
 
+        /**
+         * Longest get/gets line accepted (memcached lets multiget lines grow without bound); a longer one closes the
+         * connection. Keep it below the listener's read high watermark, or such a line could never complete.
+         */
+        private DataSize maxMultigetLineLength = DataSize.ofKilobytes(512);
+
+        public DataSize getMaxMultigetLineLength() {
+            return maxMultigetLineLength;
+        }
+
+        public void setMaxMultigetLineLength(DataSize maxMultigetLineLength) {
+            this.maxMultigetLineLength = maxMultigetLineLength;
+        }
+
         public DataSize getMemoryLimit() {
             return memoryLimit;
         }

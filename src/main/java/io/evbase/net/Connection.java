@@ -72,6 +72,8 @@ public final class Connection implements IoHandler {
     private boolean lingering;
     /** While draining: bytes still to read, at most what the socket could hold when the drain began. */
     private long drainBudget;
+    /** Set by a handler that has consumed part of a request (a value copied out as it arrives). */
+    private boolean requestInProgress;
     private CloseReason closeReason;
 
     private volatile long openedNanos;
@@ -141,6 +143,14 @@ public final class Connection implements IoHandler {
     /** True while the output is at or below the write high watermark (and was not stuck above it since). */
     public boolean isWritable() {
         return writable && output.readableBytes() <= config.writeHighWatermark();
+    }
+
+    /**
+     * Tells the connection that a request is under way even though its bytes have left the input (a handler that
+     * copies a value out as it arrives). The read timeout then applies to it as to a partial request in the input.
+     */
+    public void requestInProgress(boolean inProgress) {
+        this.requestInProgress = inProgress;
     }
 
     /** True once the server began draining for shutdown: finish what was received, then close. */
@@ -355,7 +365,8 @@ public final class Connection implements IoHandler {
             return;
         }
         long now = System.nanoTime();
-        partialSinceNanos = input.isEmpty() || !isWritable() ? 0 : (partialSinceNanos == 0 ? now : partialSinceNanos);
+        boolean partial = (!input.isEmpty() || requestInProgress) && isWritable();
+        partialSinceNanos = !partial ? 0 : (partialSinceNanos == 0 ? now : partialSinceNanos);
         publishBuffered();
         if (draining && state == State.OPEN && (drainReadDone || inputClosed) && output.isEmpty()
                 && (input.isEmpty() || isWritable())) {
@@ -649,6 +660,7 @@ public final class Connection implements IoHandler {
         dispatching = false;
         lingering = false;
         drainBudget = 0;
+        requestInProgress = false;
         closeReason = null;
         partialSinceNanos = 0;
         writeProgressNanos = 0;

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
@@ -163,32 +162,42 @@ public final class Server {
 
     /**
      * Every open connection, asked of each loop on its own thread. A loop that does not answer within
-     * {@code timeout} (it is stalled) is left out rather than waited for.
+     * {@code timeout} (it is stalled) is left out rather than waited for. Blocks; not for loop threads.
      */
     public List<ConnectionInfo> connections(Duration timeout) {
+        try {
+            return connectionsAsync(timeout).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /**
+     * As {@link #connections(Duration)}, without blocking: the future completes once every loop answered or timed
+     * out. Safe to call from a loop thread (a handler answering {@code stats conns}); it must then not wait on it.
+     */
+    public CompletableFuture<List<ConnectionInfo>> connectionsAsync(Duration timeout) {
         List<CompletableFuture<List<ConnectionInfo>>> answers = new ArrayList<>();
         for (LoopConnections lc : loops) {
             CompletableFuture<List<ConnectionInfo>> f = new CompletableFuture<>();
             if (lc.loop().isTerminated()) {
                 f.complete(List.of());
+            } else if (lc.loop().inLoop()) {
+                f.complete(lc.snapshot());
             } else {
                 lc.loop().execute(() -> f.complete(lc.snapshot()));
+                f.completeOnTimeout(List.of(), timeout.toNanos(), TimeUnit.NANOSECONDS); // a stalled loop
             }
             answers.add(f);
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        List<ConnectionInfo> all = new ArrayList<>();
-        for (CompletableFuture<List<ConnectionInfo>> f : answers) {
-            try {
-                all.addAll(f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
-            } catch (TimeoutException | ExecutionException e) {
-                // a stalled loop: its connections are not listed this time
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        return all;
+        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            List<ConnectionInfo> all = new ArrayList<>();
+            answers.forEach(f -> all.addAll(f.join()));
+            return all;
+        });
     }
 
     /**

@@ -43,6 +43,7 @@ import org.springframework.context.annotation.Import;
         "evbase.workers=2",
         "evbase.stall-threshold=300ms",
         "evbase.listeners.echo.port=0",
+        "evbase.listeners.echo.protocol=echo",
         "evbase.listeners.echo.bind-address=127.0.0.1",
         "evbase.listeners.blocking.port=0",
         "evbase.listeners.blocking.protocol=blocking",

@@ -22,7 +22,8 @@ class ReadinessWhileDrainingTests {
     void readinessGoesOutOfServiceWhileTheServerDrains() throws Exception {
         ConfigurableApplicationContext context = new SpringApplicationBuilder(EvbaseApplication.class).run(
                 "--server.port=0", "--management.server.port=", "--evbase.workers=1",
-                "--evbase.listeners.echo.port=0", "--evbase.listeners.echo.bind-address=127.0.0.1",
+                "--evbase.listeners.echo.port=0", "--evbase.listeners.echo.protocol=echo",
+                "--evbase.listeners.echo.bind-address=127.0.0.1",
                 "--evbase.shutdown.drain-timeout=20s");
         CompletableFuture<Void> closed = null;
         try {

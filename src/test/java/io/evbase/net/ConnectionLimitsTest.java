@@ -55,6 +55,14 @@ class ConnectionLimitsTest {
             assertThat(ts.pool().inUseBytes()).isLessThanOrEqualTo(bound);
             assertThat(ts.server.inputBytes() + ts.server.outputBytes()).isLessThanOrEqualTo(bound);
 
+            // Output the socket will not take stays queued and the loop waits for OP_WRITE: it must not spin.
+            io.evbase.loop.EventBase loop = ts.server.group().loops().get(0);
+            long before = loop.stats().iterations();
+            Thread.sleep(500);
+            long spins = loop.stats().iterations() - before;
+            System.out.printf("non-reading client: %d loop iterations in 500 ms while its output is stuck%n", spins);
+            assertThat(spins).isLessThan(50);
+
             try (Socket other = Clients.connect(ts.port)) {
                 other.getOutputStream().write("still served\n".getBytes(StandardCharsets.US_ASCII));
                 assertThat(new String(Clients.readN(other.getInputStream(), 13), StandardCharsets.US_ASCII))

@@ -53,6 +53,10 @@ public final class ChildServer implements AutoCloseable {
         command.add(System.getProperty("java.class.path"));
         command.add("io.evbase.boot.EvbaseApplication");
         command.add("--spring.main.banner-mode=off");
+        if (args.stream().noneMatch(a -> a.startsWith("--spring.config.location"))) {
+            // Only what the test passes: the deployable's ./application.yml binds fixed ports.
+            command.add("--spring.config.location=optional:classpath:/");
+        }
         command.add("--server.port=0"); // the management server shares it: one HTTP port
         command.addAll(args);
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -1,0 +1,543 @@
+package io.evbase.protocol.memcache;
+
+import io.evbase.buffer.BufferChain;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Executes the classic text commands of one connection against the shared {@link MemcacheStore} and writes their
+ * replies, a port of memcached 1.6's {@code process_command_ascii} and the {@code process_*_command} functions it
+ * calls: the same token-count checks, the same order of validation, the same error strings, the same
+ * {@code noreply} rules (it silences errors too, except where memcached forces them out). Meta commands go to
+ * {@link MetaCommands}, {@code stats} to {@link StatsReporter}.
+ *
+ * <p>Where evbase deliberately differs, the method says so (and the README lists it).
+ *
+ * <p>Threading: one instance per connection, on its loop thread only; the store and counters it shares are
+ * thread-safe.
+ */
+final class CommandProcessor implements CommandSink {
+
+    /** memcached's KEY_MAX_LENGTH. */
+    static final int KEY_MAX_LENGTH = 250;
+    static final String BAD_FORMAT = "CLIENT_ERROR bad command line format";
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] END = "END\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] VALUE = "VALUE ".getBytes(StandardCharsets.US_ASCII);
+
+    final MemcacheContext ctx;
+    final MemcacheStore store;
+    final MemcacheStats stats;
+    final BufferChain out;
+    final Tokenizer tok = new Tokenizer();
+    final CNumbers num = new CNumbers();
+    final MetaCommands meta;
+    final StatsReporter statsReporter;
+    final RequestParser parser;
+    /** memcached's c->noreply: set per command, silences out_string. */
+    boolean noreply;
+    private final List<Item> hits = new ArrayList<>();
+
+    // the storage command waiting for its data block
+    private StoreMode pendingMode;
+    private ItemKey pendingKey;
+    private int pendingFlags;
+    private long pendingExptime;
+    private long pendingCas;
+    private int pendingBits;
+    private boolean pendingSetStale;
+    /** Non-null while the pending storage command is an {@code ms}: its reply flags. */
+    private MetaCommands.PendingMeta pendingMeta;
+
+    CommandProcessor(MemcacheContext ctx, BufferChain out, StatsReporter.Async async) {
+        this.ctx = ctx;
+        this.store = ctx.store();
+        this.stats = store.stats();
+        this.out = out;
+        this.meta = new MetaCommands(this);
+        this.statsReporter = new StatsReporter(ctx, async);
+        this.parser = new RequestParser(this, ctx.settings().maxMultigetLineLength());
+    }
+
+    // ---------------------------------------------------------------- replies
+
+    /** memcached's out_string: one line, unless noreply is in force. */
+    void outString(String s) {
+        if (noreply) {
+            return;
+        }
+        out.writeAscii(s);
+        out.write(CRLF);
+    }
+
+    /** memcached's out_errstring: errors of the meta commands ignore noreply. */
+    void outErrString(String s) {
+        noreply = false;
+        outString(s);
+    }
+
+    void writeCrlf() {
+        out.write(CRLF);
+    }
+
+    // ---------------------------------------------------------------- keys
+
+    // ---------------------------------------------------------------- dispatch
+
+    @Override
+    public void onCommandLine(RequestParser p, byte[] line, int length) {
+        noreply = false; // conn_parse_cmd
+        int ntokens = tok.tokenize(line, 0, length);
+        if (ntokens < 2 || tok.length[0] < 2) {
+            outString("ERROR");
+            return;
+        }
+        byte first = line[tok.start[0]];
+        if (first == 'm' && tok.length[0] == 2) {
+            switch (line[tok.start[0] + 1]) {
+                case 'g' -> meta.get(line, ntokens);
+                case 's' -> meta.set(line, ntokens);
+                case 'd' -> meta.delete(line, ntokens);
+                case 'n' -> outString("MN");
+                case 'a' -> meta.arithmetic(line, ntokens);
+                case 'e' -> meta.debug(line, ntokens);
+                default -> outString("ERROR");
+            }
+        } else if (first == 'g') {
+            if (ntokens < 3) {
+                outString("ERROR");
+            } else if (tok.is(line, 0, "get")) {
+                processGet(line, length, false, false);
+            } else if (tok.is(line, 0, "gets")) {
+                processGet(line, length, true, false);
+            } else if (tok.is(line, 0, "gat")) {
+                processGet(line, length, false, true);
+            } else if (tok.is(line, 0, "gats")) {
+                processGet(line, length, true, true);
+            } else {
+                outString("ERROR");
+            }
+        } else if (first == 's') {
+            if (tok.is(line, 0, "set")) {
+                if (wantTokens(ntokens, 6, 7)) {
+                    processUpdate(line, ntokens, StoreMode.SET, false);
+                }
+            } else if (tok.is(line, 0, "stats")) {
+                statsReporter.process(this, line, ntokens);
+            } else if (tok.is(line, 0, "shutdown")) {
+                outString("ERROR: shutdown not enabled"); // memcached without -A
+            } else {
+                // "slabs" (reassign, automove) has no meaning without a slab allocator: unknown here.
+                outString("ERROR");
+            }
+        } else if (first == 'a') {
+            if (tok.is(line, 0, "add")) {
+                if (wantTokens(ntokens, 6, 7)) {
+                    processUpdate(line, ntokens, StoreMode.ADD, false);
+                }
+            } else if (tok.is(line, 0, "append")) {
+                if (wantTokens(ntokens, 6, 7)) {
+                    processUpdate(line, ntokens, StoreMode.APPEND, false);
+                }
+            } else {
+                outString("ERROR");
+            }
+        } else if (first == 'c') {
+            if (tok.is(line, 0, "cas")) {
+                if (wantTokens(ntokens, 7, 8)) {
+                    processUpdate(line, ntokens, StoreMode.CAS, true);
+                }
+            } else if (tok.is(line, 0, "cache_memlimit")) {
+                if (wantTokens(ntokens, 3, 4)) {
+                    processMemlimit(line, ntokens);
+                }
+            } else {
+                outString("ERROR");
+            }
+        } else if (first == 'i') {
+            if (tok.is(line, 0, "incr")) {
+                if (wantTokens(ntokens, 4, 5)) {
+                    processArithmetic(line, ntokens, true);
+                }
+            } else {
+                outString("ERROR");
+            }
+        } else if (first == 'd') {
+            if (tok.is(line, 0, "delete")) {
+                if (ntokens < 3 || ntokens > 5) {
+                    outString("ERROR");
+                } else {
+                    processDelete(line, ntokens);
+                }
+            } else if (tok.is(line, 0, "decr")) {
+                if (wantTokens(ntokens, 4, 5)) {
+                    processArithmetic(line, ntokens, false);
+                }
+            } else {
+                outString("ERROR");
+            }
+        } else if (first == 't') {
+            if (tok.is(line, 0, "touch")) {
+                if (wantTokens(ntokens, 4, 5)) {
+                    processTouch(line, ntokens);
+                }
+            } else {
+                outString("ERROR");
+            }
+        } else if (tok.is(line, 0, "replace")) {
+            if (wantTokens(ntokens, 6, 7)) {
+                processUpdate(line, ntokens, StoreMode.REPLACE, false);
+            }
+        } else if (tok.is(line, 0, "prepend")) {
+            if (wantTokens(ntokens, 6, 7)) {
+                processUpdate(line, ntokens, StoreMode.PREPEND, false);
+            }
+        } else if (tok.is(line, 0, "bget")) {
+            if (ntokens < 3) {
+                outString("ERROR");
+            } else {
+                processGet(line, length, false, false);
+            }
+        } else if (tok.is(line, 0, "flush_all")) {
+            if (ntokens < 2 || ntokens > 4) {
+                outString("ERROR");
+            } else {
+                processFlushAll(line, ntokens);
+            }
+        } else if (tok.is(line, 0, "version")) {
+            outString("VERSION " + MemcacheHandler.VERSION);
+        } else if (tok.is(line, 0, "quit")) {
+            p.quit();
+        } else if (tok.is(line, 0, "verbosity")) {
+            if (wantTokens(ntokens, 3, 4)) {
+                processVerbosity(line, ntokens);
+            }
+        } else if (tok.startsWith(line, ntokens - 2, "HTTP/")) {
+            p.abort(); // memcached hangs up on HTTP requests
+        } else {
+            // Also lru, lru_crawler, watch, extstore: memcached administration evbase has no counterpart for.
+            outString("ERROR");
+        }
+    }
+
+    /** memcached's WANT_TOKENS_OR. */
+    private boolean wantTokens(int ntokens, int a, int b) {
+        if (ntokens != a && ntokens != b) {
+            outString("ERROR");
+            return false;
+        }
+        return true;
+    }
+
+    /** memcached's set_noreply_maybe: the last token is "noreply". */
+    private boolean setNoreplyMaybe(byte[] line, int ntokens) {
+        if (tok.is(line, ntokens - 2, "noreply")) {
+            noreply = true;
+        }
+        return noreply;
+    }
+
+    ItemKey key(byte[] line, int i) {
+        return ItemKey.copyOf(line, tok.start[i], tok.length[i]);
+    }
+
+    // ---------------------------------------------------------------- retrieval
+
+    private void processGet(byte[] line, int length, boolean returnCas, boolean touch) {
+        int k = 1;
+        long exptime = 0;
+        if (touch) {
+            if (!num.strtol32(line, tok.start[1], tok.end(1))) {
+                outString("CLIENT_ERROR invalid exptime argument");
+                return;
+            }
+            k = 2;
+            exptime = store.realtime(num.value);
+        }
+        hits.clear();
+        boolean failLength = false;
+        outer:
+        while (true) {
+            while (tok.length[k] != 0) {
+                if (tok.length[k] > KEY_MAX_LENGTH) {
+                    failLength = true;
+                    break outer;
+                }
+                ItemKey key = key(line, k);
+                Item it = touch ? store.touch(key, exptime) : store.get(key, true);
+                if (it != null) {
+                    hits.add(it);
+                    if (touch) {
+                        stats.cmdTouch.increment();
+                        stats.touchHits.increment();
+                    } else {
+                        stats.getHits.increment();
+                        stats.cmdGet.increment();
+                    }
+                } else if (touch) {
+                    stats.cmdTouch.increment();
+                    stats.touchMisses.increment();
+                } else {
+                    stats.getMisses.increment();
+                    stats.cmdGet.increment();
+                }
+                k++;
+            }
+            if (tok.rest < 0) {
+                break;
+            }
+            tok.tokenize(line, tok.rest, length); // more than 23 tokens: memcached goes on with the rest
+            k = 0;
+        }
+        if (failLength) {
+            hits.clear(); // memcached drops the values it had gathered for this command
+            outString(BAD_FORMAT);
+            return;
+        }
+        for (Item it : hits) {
+            out.write(VALUE);
+            out.write(it.key.bytes);
+            out.write((byte) ' ');
+            out.writeUnsignedDecimal(Integer.toUnsignedLong(it.flags));
+            out.write((byte) ' ');
+            out.writeUnsignedDecimal(it.valueLength());
+            if (returnCas) {
+                out.write((byte) ' ');
+                out.writeUnsignedDecimal(it.cas);
+            }
+            out.write(CRLF);
+            out.write(it.data);
+        }
+        hits.clear();
+        out.write(END);
+    }
+
+    // ---------------------------------------------------------------- storage
+
+    private void processUpdate(byte[] line, int ntokens, StoreMode mode, boolean handleCas) {
+        setNoreplyMaybe(line, ntokens);
+        if (tok.length[1] > KEY_MAX_LENGTH) {
+            outString(BAD_FORMAT);
+            return;
+        }
+        if (!num.strtoul32(line, tok.start[2], tok.end(2))) {
+            outString(BAD_FORMAT);
+            return;
+        }
+        int flags = (int) num.value;
+        if (!num.strtol32(line, tok.start[3], tok.end(3))) {
+            outString(BAD_FORMAT);
+            return;
+        }
+        long exptime = store.realtime(num.value);
+        if (!num.strtol32(line, tok.start[4], tok.end(4))) {
+            outString(BAD_FORMAT);
+            return;
+        }
+        long vlen = num.value;
+        long reqCas = 0;
+        if (handleCas) {
+            if (!num.strtoull(line, tok.start[5], tok.end(5))) {
+                outString(BAD_FORMAT);
+                return;
+            }
+            reqCas = num.value;
+        }
+        if (vlen < 0 || vlen > Integer.MAX_VALUE - 2) {
+            outString(BAD_FORMAT);
+            return;
+        }
+        vlen += 2;
+        ItemKey key = key(line, 1);
+        if (!admit(key, flags, vlen, mode == StoreMode.SET)) {
+            return;
+        }
+        pendingMode = mode;
+        pendingKey = key;
+        pendingFlags = flags;
+        pendingExptime = exptime;
+        pendingCas = reqCas;
+        pendingBits = 0;
+        pendingSetStale = false;
+        pendingMeta = null;
+        parser.expectValue(new byte[(int) vlen]);
+    }
+
+    /**
+     * memcached's item_alloc failure path: refuses an item too large for the item size limit (or for the whole
+     * memory limit), swallowing its data block without allocating it; a failed set also removes the old value so
+     * that it cannot be read as if it were current.
+     */
+    boolean admit(ItemKey key, int flags, long nbytes, boolean unlinkOnFailure) {
+        String error = null;
+        if (!ItemSizes.sizeOk(key.length(), flags, nbytes, store.maxItemSize())) {
+            error = "SERVER_ERROR object too large for cache";
+            stats.storeTooLarge.increment();
+        } else if (MemcacheStore.weight(key.length(), (int) nbytes) > store.memoryLimit()) {
+            error = "SERVER_ERROR out of memory storing object";
+            stats.storeNoMemory.increment();
+        }
+        if (error == null) {
+            return true;
+        }
+        outString(error);
+        parser.swallow(nbytes);
+        if (unlinkOnFailure) {
+            store.unlink(key);
+        }
+        return false;
+    }
+
+    /** Arms the data block of an {@code ms}. */
+    void expectMetaValue(StoreMode mode, ItemKey key, MetaFlags of, long vlen, MetaCommands.PendingMeta reply) {
+        pendingMode = mode;
+        pendingKey = key;
+        pendingFlags = of.clientFlags;
+        pendingExptime = of.exptime;
+        pendingCas = of.reqCas;
+        pendingBits = of.keyBinary ? Item.KEY_BINARY : 0;
+        pendingSetStale = of.setStale && mode == StoreMode.CAS;
+        pendingMeta = reply;
+        parser.expectValue(new byte[(int) vlen]);
+    }
+
+    @Override
+    public void onValue(RequestParser p, byte[] data) {
+        stats.cmdSet.increment();
+        MetaCommands.PendingMeta reply = pendingMeta;
+        pendingMeta = null;
+        ItemKey key = pendingKey;
+        pendingKey = null;
+        int n = data.length;
+        if (data[n - 2] != '\r' || data[n - 1] != '\n') {
+            if (reply != null) {
+                noreply = false; // meta set always reports errors
+            }
+            outString("CLIENT_ERROR bad data chunk");
+            return;
+        }
+        MemcacheStore.StoreOutcome o = store.store(pendingMode, key, data, pendingFlags, pendingExptime, pendingBits,
+                pendingCas, pendingSetStale);
+        if (reply != null) {
+            meta.finishSet(reply, o, key);
+        } else {
+            outString(o.result().classic);
+        }
+    }
+
+    // ---------------------------------------------------------------- other classic commands
+
+    private void processTouch(byte[] line, int ntokens) {
+        setNoreplyMaybe(line, ntokens);
+        if (tok.length[1] > KEY_MAX_LENGTH) {
+            outString(BAD_FORMAT);
+            return;
+        }
+        if (!num.strtol32(line, tok.start[2], tok.end(2))) {
+            outString("CLIENT_ERROR invalid exptime argument");
+            return;
+        }
+        Item it = store.touch(key(line, 1), store.realtime(num.value));
+        stats.cmdTouch.increment();
+        if (it != null) {
+            stats.touchHits.increment();
+            outString("TOUCHED");
+        } else {
+            stats.touchMisses.increment();
+            outString("NOT_FOUND");
+        }
+    }
+
+    private void processArithmetic(byte[] line, int ntokens, boolean incr) {
+        setNoreplyMaybe(line, ntokens);
+        if (tok.length[1] > KEY_MAX_LENGTH) {
+            outString(BAD_FORMAT);
+            return;
+        }
+        if (!num.strtoull(line, tok.start[2], tok.end(2))) {
+            outString("CLIENT_ERROR invalid numeric delta argument");
+            return;
+        }
+        MemcacheStore.DeltaOutcome o = store.delta(key(line, 1), incr, num.value, 0);
+        switch (o.status()) {
+            case OK -> outString(Long.toUnsignedString(o.value()));
+            case NON_NUMERIC -> outString("CLIENT_ERROR cannot increment or decrement non-numeric value");
+            case NOT_FOUND -> {
+                (incr ? stats.incrMisses : stats.decrMisses).increment();
+                outString("NOT_FOUND");
+            }
+            case CAS_MISMATCH -> {
+                // cannot happen without a CAS to compare
+            }
+            default -> throw new IllegalStateException(o.status().toString());
+        }
+    }
+
+    private void processDelete(byte[] line, int ntokens) {
+        if (ntokens > 3) {
+            boolean holdIsZero = tok.is(line, 2, "0");
+            boolean setsNoreply = setNoreplyMaybe(line, ntokens);
+            boolean valid = (ntokens == 4 && (holdIsZero || setsNoreply))
+                    || (ntokens == 5 && holdIsZero && setsNoreply);
+            if (!valid) {
+                outString("CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]");
+                return;
+            }
+        }
+        if (tok.length[1] > KEY_MAX_LENGTH) {
+            outString(BAD_FORMAT);
+            return;
+        }
+        if (store.delete(key(line, 1))) {
+            stats.deleteHits.increment();
+            outString("DELETED");
+        } else {
+            stats.deleteMisses.increment();
+            outString("NOT_FOUND");
+        }
+    }
+
+    private void processVerbosity(byte[] line, int ntokens) {
+        setNoreplyMaybe(line, ntokens);
+        if (!num.strtoul32(line, tok.start[1], tok.end(1))) {
+            outString(BAD_FORMAT);
+            return;
+        }
+        ctx.setVerbosity((int) Math.min(num.value, 2)); // MAX_VERBOSITY_LEVEL
+        outString("OK");
+    }
+
+    private void processFlushAll(byte[] line, int ntokens) {
+        setNoreplyMaybe(line, ntokens);
+        stats.cmdFlush.increment();
+        long delay = 0;
+        if (ntokens != (noreply ? 3 : 2)) {
+            if (!num.strtol32(line, tok.start[1], tok.end(1))) {
+                outString("CLIENT_ERROR invalid exptime argument");
+                return;
+            }
+            delay = num.value;
+        }
+        store.flushAll(delay);
+        outString("OK");
+    }
+
+    /** cache_memlimit &lt;megabytes&gt;: resizes the store's memory limit, with memcached's bounds and replies. */
+    private void processMemlimit(byte[] line, int ntokens) {
+        setNoreplyMaybe(line, ntokens);
+        if (!num.strtoul32(line, tok.start[1], tok.end(1))) {
+            outString("ERROR");
+            return;
+        }
+        long mb = num.value;
+        if (mb < 8) {
+            outString("MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m");
+        } else if (mb > 1_000_000_000L) {
+            outString("MEMLIMIT_ADJUST_FAILED input value is megabytes not bytes");
+        } else {
+            store.setMemoryLimit(mb * 1024 * 1024);
+            outString("OK");
+        }
+    }
+}

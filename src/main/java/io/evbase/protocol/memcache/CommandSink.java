@@ -1,0 +1,20 @@
+package io.evbase.protocol.memcache;
+
+/**
+ * What the {@link RequestParser} hands complete requests to. From inside a callback the sink steers the parser:
+ * {@link RequestParser#expectValue}, {@link RequestParser#swallow}, {@link RequestParser#quit},
+ * {@link RequestParser#abort} or {@link RequestParser#suspend}.
+ *
+ * <p>Threading: called on the connection's loop thread only.
+ */
+interface CommandSink {
+
+    /**
+     * One command line, without its terminator, cut at its first NUL byte (memcached parses C strings).
+     * {@code line} is the parser's scratch array: valid only during the call.
+     */
+    void onCommandLine(RequestParser parser, byte[] line, int length);
+
+    /** The data block asked for with {@link RequestParser#expectValue}, complete, its two trailing bytes included. */
+    void onValue(RequestParser parser, byte[] data);
+}

@@ -1,0 +1,143 @@
+package io.evbase.protocol.memcache;
+
+import io.evbase.net.CloseReason;
+import io.evbase.net.Connection;
+import io.evbase.protocol.ProtocolHandler;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The memcached-compatible cache as an evbase protocol: memcached 1.6's text protocol (classic and meta commands)
+ * over a {@link MemcacheStore} shared by every loop.
+ *
+ * <p>Each connection gets a {@link RequestParser} (the state machine) feeding a {@link CommandProcessor} (the
+ * commands), attached to the connection. {@link #onRead} handles every complete request in the input and writes
+ * the replies to the output, which the connection sends in one write after the callback, so pipelined requests
+ * get batched replies. It stops while the connection is unwritable (the peer does not read) and goes on when the
+ * connection calls again.
+ *
+ * <p>Threading: one instance serves all connections on all loops; per-connection state lives in the attachment
+ * and is touched only on that connection's loop; the store and counters are thread-safe.
+ */
+public final class MemcacheHandler implements ProtocolHandler {
+
+    /**
+     * The memcached version whose behaviour this handler reproduces (verified against that binary). Tools read it:
+     * libmemcached's memcapable expects 1.6 semantics from a version starting with 1.6.
+     */
+    public static final String VERSION = "1.6.18";
+    private static final byte[] TOO_MANY = "ERROR Too many open connections\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    private final MemcacheContext ctx;
+
+    /** A handler with its own store built from {@code settings}. */
+    public MemcacheHandler(MemcacheSettings settings, ServerStatsSource source) {
+        this(new MemcacheStore(settings.memoryLimit(), settings.maxItemSize()), settings, source);
+    }
+
+    public MemcacheHandler(MemcacheStore store, MemcacheSettings settings, ServerStatsSource source) {
+        this.ctx = new MemcacheContext(store, settings, source);
+    }
+
+    /** Defaults (64 MB, 1 MB items) and no server figures. */
+    public MemcacheHandler() {
+        this(MemcacheSettings.defaults(), ServerStatsSource.NONE);
+    }
+
+    @Override
+    public String protocolName() {
+        return "memcache";
+    }
+
+    public MemcacheStore store() {
+        return ctx.store();
+    }
+
+    public MemcacheStats stats() {
+        return ctx.store().stats();
+    }
+
+    @Override
+    public void onOpen(Connection connection) {
+        connection.attach(new Session(connection));
+        MemcacheStats s = stats();
+        s.currConnections.increment();
+        s.totalConnections.increment();
+    }
+
+    @Override
+    public void onRead(Connection connection) {
+        Session session = connection.attachment();
+        session.drive();
+    }
+
+    @Override
+    public void onClose(Connection connection, CloseReason reason) {
+        Session session = connection.attachment();
+        if (session != null) {
+            session.account();
+            stats().currConnections.decrement();
+        }
+    }
+
+    @Override
+    public byte[] tooManyConnectionsReply() {
+        return TOO_MANY.clone(); // memcached's refusal
+    }
+
+    /** One connection's protocol state. Threading: its connection's loop thread only. */
+    private final class Session implements StatsReporter.Async {
+
+        private final Connection connection;
+        private final CommandProcessor processor;
+        private final BooleanSupplier writable;
+        private long readSeen;
+        private long writtenSeen;
+
+        Session(Connection connection) {
+            this.connection = connection;
+            this.processor = new CommandProcessor(ctx, connection.output(), this);
+            this.writable = connection::isWritable;
+        }
+
+        void drive() {
+            RequestParser.Result r = processor.parser.process(connection.input(), writable);
+            if (r == RequestParser.Result.QUIT) {
+                connection.close();
+            } else if (r == RequestParser.Result.CLOSE) {
+                connection.abort();
+            }
+            // A value being received (or swallowed) has left the input: the read timeout must still see it.
+            RequestParser.State state = processor.parser.state();
+            connection.requestInProgress(state == RequestParser.State.VALUE || state == RequestParser.State.SWALLOW);
+            account();
+        }
+
+        /** Adds the connection's byte counts since the last look to the shared totals. */
+        void account() {
+            long read = connection.bytesRead();
+            long written = connection.bytesWritten();
+            MemcacheStats s = stats();
+            if (read > readSeen) {
+                s.bytesRead.add(read - readSeen);
+                readSeen = read;
+            }
+            if (written > writtenSeen) {
+                s.bytesWritten.add(written - writtenSeen);
+                writtenSeen = written;
+            }
+        }
+
+        @Override
+        public void replyLater(CompletableFuture<String> reply) {
+            Connection.Handle handle = connection.handle();
+            reply.whenComplete((text, error) -> handle.execute(c -> {
+                c.output().writeAscii(error != null ? "SERVER_ERROR " + error.getClass().getSimpleName() + "\r\n"
+                        : text);
+                processor.parser.resume();
+                drive();
+            }));
+        }
+    }
+}

@@ -1,0 +1,237 @@
+package io.evbase.protocol.memcache;
+
+import io.evbase.buffer.BufferChain;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The request state machine of the text protocol, after memcached's {@code drive_machine}: it reads command lines,
+ * data blocks and swallowed bytes from a connection's input {@link BufferChain}, and never assumes that one read
+ * holds one request. A command split across reads at any byte waits in the input (lines) or in its item's array
+ * (data blocks, copied as they arrive, so a value never needs to fit the input buffer); many pipelined commands in
+ * one read are all handled in one call.
+ *
+ * <p>States: {@link State#COMMAND} looks for a line end; {@link State#VALUE} copies a data block into the array
+ * the sink supplied; {@link State#SWALLOW} discards the data block of a refused command without storing it
+ * (memcached's {@code conn_swallow}); {@link State#SUSPENDED} waits for an asynchronous reply before the next
+ * command; {@link State#DONE} ignores everything after {@code quit} or a fatal error.
+ *
+ * <p>Line limits, as memcached 1.6 enforces them: a partial line of more than 2048 bytes closes the connection
+ * unless it starts with {@code get } or {@code gets } (multigets are long), and a line that cannot fit memcached's
+ * 16 KB read buffer closes it too. A multiget line is bounded by {@code maxMultigetLine} here (memcached grows its
+ * buffer without bound).
+ *
+ * <p>Copies: a command line is copied once into a scratch array, a data block once into its item's array.
+ *
+ * <p>Threading: one parser per connection, used on its loop thread only.
+ */
+public final class RequestParser {
+
+    /** memcached closes a connection whose partial line passes this without a newline (try_read_command_ascii). */
+    static final int MAX_PARTIAL_LINE = 2048;
+    /** memcached's READ_BUFFER_SIZE: a line (with its newline) longer than this never fits its read buffer. */
+    static final int READ_BUFFER_SIZE = 16384;
+
+    /** Where the parser is. */
+    public enum State { COMMAND, VALUE, SWALLOW, SUSPENDED, DONE }
+
+    /** Why {@link #process} returned. */
+    public enum Result {
+        /** Everything complete was handled; a partial request (if any) waits in the input or in the parser. */
+        NEED_MORE,
+        /** The output is full: call again once the connection is writable. */
+        PAUSED,
+        /** A command went asynchronous: call {@link #resume()} then process again when its reply is written. */
+        SUSPENDED,
+        /** {@code quit}: flush the replies, then close. */
+        QUIT,
+        /** A protocol violation memcached answers by closing at once. */
+        CLOSE
+    }
+
+    private final CommandSink sink;
+    private final int maxMultigetLine;
+    private State state = State.COMMAND;
+    /** Bytes of the partial line already searched for a newline, so a slow line is not rescanned from the start. */
+    private int scanned;
+    private byte[] line = new byte[256];
+    private byte[] value;
+    private int valuePos;
+    private long swallowRemaining;
+    private Result end;
+
+    /**
+     * @param sink            receives the requests
+     * @param maxMultigetLine longest {@code get}/{@code gets} line accepted, newline included
+     */
+    public RequestParser(CommandSink sink, int maxMultigetLine) {
+        this.sink = sink;
+        this.maxMultigetLine = Math.max(READ_BUFFER_SIZE, maxMultigetLine);
+    }
+
+    public State state() {
+        return state;
+    }
+
+    // ---------------------------------------------------------------- steering, from the sink's callbacks
+
+    /** The current command has a data block: read exactly {@code data.length} bytes into {@code data}. */
+    void expectValue(byte[] data) {
+        value = data;
+        valuePos = 0;
+        state = State.VALUE;
+    }
+
+    /** The current command was refused: discard its {@code bytes}-byte data block as it arrives. */
+    void swallow(long bytes) {
+        swallowRemaining = bytes;
+        state = bytes > 0 ? State.SWALLOW : State.COMMAND;
+    }
+
+    /** Stop after this command; the replies so far are flushed, then the connection closes. */
+    void quit() {
+        state = State.DONE;
+        end = Result.QUIT;
+    }
+
+    /** Close the connection now, discarding the replies not yet written (memcached's conn_closing). */
+    void abort() {
+        state = State.DONE;
+        end = Result.CLOSE;
+    }
+
+    /** The current command answers later: parse nothing more until {@link #resume()}. */
+    void suspend() {
+        state = State.SUSPENDED;
+        end = Result.SUSPENDED;
+    }
+
+    /** The suspended command's reply is written: go on with the next command. */
+    public void resume() {
+        if (state == State.SUSPENDED) {
+            state = State.COMMAND;
+        }
+    }
+
+    // ---------------------------------------------------------------- the machine
+
+    /**
+     * Handles every complete request in {@code in}, consuming it; leaves a partial one.
+     *
+     * @param canContinue checked before each command line: false (the output is full) pauses parsing
+     */
+    public Result process(BufferChain in, BooleanSupplier canContinue) {
+        while (true) {
+            switch (state) {
+                case DONE -> {
+                    in.skip(in.readableBytes());
+                    return end == null ? Result.CLOSE : end;
+                }
+                case SUSPENDED -> {
+                    return Result.SUSPENDED;
+                }
+                case SWALLOW -> {
+                    int n = (int) Math.min(in.readableBytes(), swallowRemaining);
+                    in.skip(n);
+                    swallowRemaining -= n;
+                    if (swallowRemaining > 0) {
+                        return Result.NEED_MORE;
+                    }
+                    state = State.COMMAND;
+                }
+                case VALUE -> {
+                    int n = Math.min(in.readableBytes(), value.length - valuePos);
+                    in.read(value, valuePos, n);
+                    valuePos += n;
+                    if (valuePos < value.length) {
+                        return Result.NEED_MORE;
+                    }
+                    byte[] data = value;
+                    value = null;
+                    state = State.COMMAND;
+                    sink.onValue(this, data);
+                    if (end != null) {
+                        return finish();
+                    }
+                }
+                case COMMAND -> {
+                    int readable = in.readableBytes();
+                    if (readable == 0) {
+                        return Result.NEED_MORE;
+                    }
+                    if (!canContinue.getAsBoolean()) {
+                        return Result.PAUSED;
+                    }
+                    int lf = in.indexOf((byte) '\n', scanned, readable);
+                    if (lf < 0) {
+                        scanned = readable;
+                        if (readable > MAX_PARTIAL_LINE && (!startsMultiget(in) || readable >= maxMultigetLine)) {
+                            abort();
+                            return finish();
+                        }
+                        return Result.NEED_MORE;
+                    }
+                    scanned = 0;
+                    if (lf >= READ_BUFFER_SIZE && (!startsMultiget(in) || lf >= maxMultigetLine)) {
+                        abort();
+                        return finish();
+                    }
+                    int length = lf > 1 && in.getByte(lf - 1) == '\r' ? lf - 1 : lf;
+                    if (line.length < length) {
+                        line = new byte[Math.max(length, Math.min(2 * line.length, READ_BUFFER_SIZE))];
+                    }
+                    in.copy(0, line, 0, length);
+                    in.skip(lf + 1);
+                    for (int i = 0; i < length; i++) {
+                        if (line[i] == 0) {
+                            length = i; // memcached parses the line as a C string
+                            break;
+                        }
+                    }
+                    sink.onCommandLine(this, line, length);
+                    if (line.length > READ_BUFFER_SIZE) {
+                        line = new byte[256]; // do not keep a huge multiget's scratch for the connection's life
+                    }
+                    if (end != null) {
+                        return finish();
+                    }
+                }
+                default -> throw new IllegalStateException(state.toString());
+            }
+        }
+    }
+
+    private Result finish() {
+        Result r = end;
+        if (r == Result.SUSPENDED) {
+            end = null;
+        }
+        return r;
+    }
+
+    /**
+     * memcached's exemption for long lines: leading spaces (at most 100) then {@code "get "} or {@code "gets "}.
+     */
+    private static boolean startsMultiget(BufferChain in) {
+        int readable = in.readableBytes();
+        int i = 0;
+        while (i < readable && in.getByte(i) == ' ') {
+            i++;
+        }
+        if (i > 100) {
+            return false;
+        }
+        return matches(in, i, "get ") || matches(in, i, "gets ");
+    }
+
+    private static boolean matches(BufferChain in, int at, String text) {
+        if (in.readableBytes() - at < text.length()) {
+            return false;
+        }
+        for (int k = 0; k < text.length(); k++) {
+            if (in.getByte(at + k) != text.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,53 @@
+package io.evbase.protocol.memcache;
+
+import io.evbase.buffer.BufferChain;
+import io.evbase.buffer.BufferPool;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The memcache request machinery without sockets: a parser and command processor over an input and output
+ * {@link BufferChain} made of tiny (64-byte) chunks, so that chunk boundaries fall everywhere. Bytes are fed in
+ * whatever pieces a test chooses; replies are read back as text.
+ */
+final class ParserHarness implements StatsReporter.Async {
+
+    final BufferPool pool = new BufferPool(64, 1 << 16, 1 << 20);
+    final BufferPool.Cache cache = pool.newCache("test");
+    final BufferChain in = new BufferChain(cache);
+    final BufferChain out = new BufferChain(cache);
+    final CommandProcessor processor;
+    boolean writable = true;
+    RequestParser.Result last;
+
+    ParserHarness(MemcacheStore store) {
+        this(store, MemcacheSettings.defaults());
+    }
+
+    ParserHarness(MemcacheStore store, MemcacheSettings settings) {
+        processor = new CommandProcessor(new MemcacheContext(store, settings, ServerStatsSource.NONE), out, this);
+    }
+
+    RequestParser.Result feed(byte[] bytes) {
+        in.write(bytes);
+        last = processor.parser.process(in, () -> writable);
+        return last;
+    }
+
+    RequestParser.Result feed(String s) {
+        return feed(s.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    String output() {
+        int n = out.readableBytes();
+        return new String(out.readBytes(n), StandardCharsets.ISO_8859_1);
+    }
+
+    @Override
+    public void replyLater(CompletableFuture<String> reply) {
+        reply.thenAccept(text -> {
+            out.writeAscii(text);
+            processor.parser.resume();
+        });
+    }
+}
