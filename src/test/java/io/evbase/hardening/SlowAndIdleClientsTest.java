@@ -50,7 +50,8 @@ class SlowAndIdleClientsTest {
                     }
                 }));
             }
-            Future<long[]> slowloris = threads.submit(() -> trickle(ts.port));
+            Future<long[]> slowloris = threads.submit(() -> trickle(ts.port, "",
+                    "get slowloris-key-that-never-ends"));
             Future<Integer> chatty = threads.submit(() -> chat(ts.port, 10, 500)); // a line each 500 ms for 5 s
 
             long minIdle = Long.MAX_VALUE;
@@ -87,12 +88,16 @@ class SlowAndIdleClientsTest {
         }
     }
 
-    /** Sends "get slowloris..." a byte per second, never a newline. Returns {bytes sent, nanos until cut}. */
-    private static long[] trickle(int port) throws IOException, InterruptedException {
-        byte[] request = "get slowloris-key-that-never-ends".getBytes(StandardCharsets.US_ASCII);
+    /**
+     * Sends {@code head} at once, then {@code trickled} a byte per second (never completing the request).
+     * Returns {bytes trickled, nanos until cut}.
+     */
+    private static long[] trickle(int port, String head, String trickled) throws IOException, InterruptedException {
+        byte[] request = trickled.getBytes(StandardCharsets.US_ASCII);
         try (Socket s = Clients.connect(port)) {
             s.setSoTimeout(1000);
             long start = System.nanoTime();
+            s.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
             int sent = 0;
             for (int i = 0; i < request.length; i++) {
                 try {
@@ -113,6 +118,47 @@ class SlowAndIdleClientsTest {
                 throw new AssertionError("a reply to an incomplete request");
             }
             return new long[] {sent, System.nanoTime() - start};
+        }
+    }
+
+    /**
+     * The same with memcache: a command line and a value that each arrive a byte per second are cut by the read
+     * timeout (a value in flight counts as an incomplete request), idle clients by the idle timeout.
+     */
+    @Test
+    void memcacheCommandAndValueSentAByteASecondAreCutOffByTheReadTimeout() throws Exception {
+        ListenerConfig config = ListenerConfig.of("memcache", 0, new io.evbase.protocol.memcache.MemcacheHandler())
+                .withTimeouts(IDLE, READ, Duration.ZERO);
+        ExecutorService threads = Executors.newCachedThreadPool();
+        try (LoopLog log = LoopLog.capture(); TestServer ts = TestServer.start(config)) {
+            Listener listener = ts.server.listener("memcache");
+            Future<Long> idler = threads.submit(() -> {
+                try (Socket s = Clients.connect(ts.port)) {
+                    long start = System.nanoTime();
+                    assertThat(readToEndOrReset(s.getInputStream())).isEmpty();
+                    return System.nanoTime() - start;
+                }
+            });
+            Future<long[]> command = threads.submit(() -> trickle(ts.port, "", "get slowloris-key-that-never-ends"));
+            Future<long[]> value = threads.submit(() -> trickle(ts.port, "set slow 0 0 100\r\n", "v".repeat(100)));
+            long idleNanos = idler.get(30, TimeUnit.SECONDS);
+            long[] cutCommand = command.get(30, TimeUnit.SECONDS);
+            long[] cutValue = value.get(30, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> listener.openConnections() == 0);
+            assertThat(listener.closed(CloseReason.IDLE_TIMEOUT)).isEqualTo(1);
+            assertThat(listener.closed(CloseReason.READ_TIMEOUT)).isEqualTo(2);
+            assertThat(Duration.ofNanos(cutCommand[1])).isGreaterThanOrEqualTo(READ.minusMillis(50)).isLessThan(READ.plusSeconds(5));
+            assertThat(Duration.ofNanos(cutValue[1])).isGreaterThanOrEqualTo(READ.minusMillis(50)).isLessThan(READ.plusSeconds(5));
+            assertThat(log.escapes()).isEmpty();
+            Figures.print("4 slow and idle clients (memcache)",
+                    "idle client closed after %d ms (idle timeout %d ms); read timeout %d ms: 'get ...' sent a byte per"
+                            + " second cut after %d ms and %d bytes, a 100-byte value sent a byte per second cut after"
+                            + " %d ms and %d bytes; counted idle_timeout=%d, read_timeout=%d",
+                    idleNanos / 1_000_000, IDLE.toMillis(), READ.toMillis(), cutCommand[1] / 1_000_000, cutCommand[0],
+                    cutValue[1] / 1_000_000, cutValue[0], listener.closed(CloseReason.IDLE_TIMEOUT),
+                    listener.closed(CloseReason.READ_TIMEOUT));
+        } finally {
+            threads.shutdownNow();
         }
     }
 
