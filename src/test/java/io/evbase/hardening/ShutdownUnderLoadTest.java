@@ -39,20 +39,67 @@ class ShutdownUnderLoadTest {
     private static final int WINDOW = 512;
     private static final Duration DRAIN = Duration.ofSeconds(5);
 
+    /** A request/reply protocol as the clients see it: the n-th request of a client and its exact reply. */
+    interface Protocol {
+        byte[] request(int client, long n);
+
+        byte[] reply(int client, long n);
+    }
+
+    /** The test protocol of {@link RequestReplyHandler}: {@code req c n} answered {@code OK req c n}. */
+    static final Protocol LINES = new Protocol() {
+        public byte[] request(int c, long n) {
+            return ("req " + c + " " + n + "\n").getBytes(StandardCharsets.US_ASCII);
+        }
+
+        public byte[] reply(int c, long n) {
+            return ("OK req " + c + " " + n + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        }
+    };
+
+    /** memcache: a set, then a get of what it stored, and again, each client with keys of its own. */
+    static final Protocol MEMCACHE = new Protocol() {
+        private String key(int c, long n) {
+            return "k" + c + "-" + n / 2;
+        }
+
+        private String value(int c, long n) {
+            return String.format("%08d", (c * 7919L + n / 2) % 100_000_000L);
+        }
+
+        public byte[] request(int c, long n) {
+            String req = n % 2 == 0 ? "set " + key(c, n) + " 0 0 8\r\n" + value(c, n) + "\r\n" : "get " + key(c, n) + "\r\n";
+            return req.getBytes(StandardCharsets.US_ASCII);
+        }
+
+        public byte[] reply(int c, long n) {
+            String rep = n % 2 == 0 ? "STORED\r\n" : "VALUE " + key(c, n) + " 0 8\r\n" + value(c, n) + "\r\nEND\r\n";
+            return rep.getBytes(StandardCharsets.US_ASCII);
+        }
+    };
+
     /** What one client saw. */
     record Outcome(long writtenBeforeTerm, long answered, long answeredAfterTerm, boolean reset, String problem) {
     }
 
     @Test
-    void sigtermWhileAHundredClientsPipelineLosesAndCutsNothing() throws Exception {
+    void sigtermWhileAHundredLineClientsPipelineLosesAndCutsNothing() throws Exception {
+        sigtermUnderLoad("lines", LINES);
+    }
+
+    @Test
+    void sigtermWhileAHundredMemcacheClientsPipelineLosesAndCutsNothing() throws Exception {
+        sigtermUnderLoad("memcache", MEMCACHE);
+    }
+
+    private void sigtermUnderLoad(String listener, Protocol protocol) throws Exception {
         List<String> args = List.of("--spring.main.sources=" + HardeningProtocols.class.getName(),
-                "--evbase.listeners.lines.port=0", "--evbase.listeners.lines.protocol=lines",
-                "--evbase.listeners.lines.bind-address=127.0.0.1", "--evbase.listeners.echo.port=0",
-                "--evbase.listeners.echo.bind-address=127.0.0.1", "--evbase.workers=2",
+                "--evbase.listeners." + listener + ".port=0", "--evbase.listeners." + listener + ".protocol=" + listener,
+                "--evbase.listeners." + listener + ".bind-address=127.0.0.1", "--evbase.workers=2",
                 "--evbase.shutdown.drain-timeout=" + DRAIN.toSeconds() + "s");
         ExecutorService threads = Executors.newCachedThreadPool();
         try (ChildServer child = ChildServer.start(List.of("-Xmx256m"), args, 1, Duration.ofSeconds(60))) {
-            int port = child.port("lines");
+            int port = child.port(listener);
             AtomicLong termAt = new AtomicLong(Long.MAX_VALUE);
             AtomicLong replies = new AtomicLong();
             CountDownLatch connected = new CountDownLatch(CLIENTS);
@@ -61,8 +108,8 @@ class ShutdownUnderLoadTest {
                 int id = i;
                 boolean streaming = i % 2 == 1;
                 outcomes.add(threads.submit(() -> streaming
-                        ? streaming(port, id, termAt, replies, connected, threads)
-                        : lockStep(port, id, termAt, replies, connected)));
+                        ? streaming(protocol, port, id, termAt, replies, connected, threads)
+                        : lockStep(protocol, port, id, termAt, replies, connected)));
             }
             assertThat(connected.await(30, TimeUnit.SECONDS)).isTrue();
             long before = replies.get();
@@ -86,11 +133,12 @@ class ShutdownUnderLoadTest {
             lockStep.stream().filter(o -> o.problem() != null).forEach(o -> problems.add(o.problem()));
             streaming.stream().filter(o -> o.problem() != null).forEach(o -> problems.add(o.problem()));
             String log = String.join("\n", child.output());
-            java.nio.file.Files.writeString(java.nio.file.Path.of("target/shutdown-child.log"), log + "\nTERM " + termWall + "\n");
+            java.nio.file.Files.writeString(java.nio.file.Path.of("target/shutdown-" + listener + "-child.log"),
+                    log + "\nTERM " + termWall + "\n");
             String drainLine = child.output().stream().filter(l -> l.contains("evbase draining")).findFirst().orElse("");
             long drainBeganAfter = drainLine.length() > 24
                     ? Duration.between(termWall, Instant.parse(drainLine.substring(0, 24))).toMillis() : -1;
-            Figures.print("8 shutdown under load",
+            Figures.print("8 shutdown under load (" + listener + ")",
                     "%d clients pipelining %d deep (%d replies/s before SIGTERM), drain began %d ms after SIGTERM;"
                             + " lock-step: %d of %d requests written before SIGTERM answered, %d more answered after it,"
                             + " %d resets; streaming (%d in flight, 4 KiB receive window): %d answered after SIGTERM,"
@@ -112,25 +160,26 @@ class ShutdownUnderLoadTest {
         }
     }
 
-    /** Reads replies, checking each against its request; shared by both kinds of client. */
+    /** Reads replies, checking each byte against the expected reply; shared by both kinds of client. */
     private static final class ReplyReader {
+        final Protocol protocol;
         final int id;
         final InputStream in;
-        final StringBuilder line = new StringBuilder();
         long answered;
         long answeredAfterTerm;
         boolean reset;
-        boolean eof;
         String problem;
 
-        ReplyReader(int id, InputStream in) {
+        ReplyReader(Protocol protocol, int id, InputStream in) {
+            this.protocol = protocol;
             this.id = id;
-            this.in = in;
+            this.in = new java.io.BufferedInputStream(in, 16 * 1024);
         }
 
-        /** Reads one reply; false at the end of the stream (or a reset, or a wrong reply). */
+        /** Reads one whole reply; false at the end of the stream (or a reset, or a wrong reply). */
         boolean next(AtomicLong termAt, AtomicLong replies) throws IOException {
-            while (true) {
+            byte[] expected = protocol.reply(id, answered);
+            for (int i = 0; i < expected.length; i++) {
                 int c;
                 try {
                     c = in.read();
@@ -139,51 +188,47 @@ class ShutdownUnderLoadTest {
                     c = -1;
                 }
                 if (c < 0) {
-                    eof = !reset;
-                    if (line.length() > 0) {
-                        problem = "client " + id + ": reply cut: '" + line + "'" + (reset ? " (reset)" : "");
+                    if (i > 0) {
+                        problem = "client " + id + ": reply " + answered + " cut after " + i + " of " + expected.length
+                                + " bytes" + (reset ? " (reset)" : "");
                     }
                     return false;
                 }
-                line.append((char) c);
-                if (c == '\n') {
-                    String expected = "OK req " + id + " " + answered + "\r\n";
-                    if (!expected.contentEquals(line)) {
-                        problem = "client " + id + ": expected " + expected.trim() + ", got " + line.toString().trim();
-                        return false;
-                    }
-                    line.setLength(0);
-                    answered++;
-                    replies.incrementAndGet();
-                    if (System.nanoTime() > termAt.get()) {
-                        answeredAfterTerm++;
-                    }
-                    return true;
+                if (c != (expected[i] & 0xff)) {
+                    problem = "client " + id + ": reply " + answered + " differs at byte " + i + ": expected "
+                            + new String(expected, StandardCharsets.US_ASCII).trim();
+                    return false;
                 }
             }
+            answered++;
+            replies.incrementAndGet();
+            if (System.nanoTime() > termAt.get()) {
+                answeredAfterTerm++;
+            }
+            return true;
         }
     }
 
-    private static byte[] batch(int id, long from, int n) {
-        StringBuilder b = new StringBuilder();
+    private static byte[] batch(Protocol protocol, int id, long from, int n) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
         for (int k = 0; k < n; k++) {
-            b.append("req ").append(id).append(' ').append(from + k).append('\n');
+            b.writeBytes(protocol.request(id, from + k));
         }
-        return b.toString().getBytes(StandardCharsets.US_ASCII);
+        return b.toByteArray();
     }
 
     /** Writes {@link #DEPTH} requests, reads their replies, and again, until the server closes. */
-    private static Outcome lockStep(int port, int id, AtomicLong termAt, AtomicLong replies, CountDownLatch connected)
-            throws IOException {
+    private static Outcome lockStep(Protocol protocol, int port, int id, AtomicLong termAt, AtomicLong replies,
+            CountDownLatch connected) throws IOException {
         try (Socket s = Clients.connect(port)) {
             connected.countDown();
             OutputStream out = s.getOutputStream();
-            ReplyReader r = new ReplyReader(id, s.getInputStream());
+            ReplyReader r = new ReplyReader(protocol, id, s.getInputStream());
             long written = 0;
             long writtenBeforeTerm = 0;
             while (true) {
                 try {
-                    out.write(batch(id, written, DEPTH));
+                    out.write(batch(protocol, id, written, DEPTH));
                 } catch (SocketException e) {
                     break; // the server closed after answering all it had
                 }
@@ -209,8 +254,8 @@ class ShutdownUnderLoadTest {
     }
 
     /** Writes requests on one thread without waiting and reads replies on this one, until the server closes. */
-    private static Outcome streaming(int port, int id, AtomicLong termAt, AtomicLong replies, CountDownLatch connected,
-            ExecutorService threads) throws Exception {
+    private static Outcome streaming(Protocol protocol, int port, int id, AtomicLong termAt, AtomicLong replies,
+            CountDownLatch connected, ExecutorService threads) throws Exception {
         try (Socket s = new Socket()) {
             // A small receive window: replies queue up in the server's kernel, where a reset would drop them.
             s.setReceiveBufferSize(4096);
@@ -229,7 +274,7 @@ class ShutdownUnderLoadTest {
                                 return null;
                             }
                         }
-                        out.write(batch(id, written, DEPTH));
+                        out.write(batch(protocol, id, written, DEPTH));
                         written += DEPTH;
                         if (System.nanoTime() < termAt.get()) {
                             writtenBeforeTerm.set(written);
@@ -239,7 +284,7 @@ class ShutdownUnderLoadTest {
                     return null; // the server closed
                 }
             });
-            ReplyReader r = new ReplyReader(id, s.getInputStream());
+            ReplyReader r = new ReplyReader(protocol, id, s.getInputStream());
             while (r.next(termAt, replies)) {
                 window.release();
             }
