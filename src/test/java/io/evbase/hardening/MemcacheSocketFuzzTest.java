@@ -32,6 +32,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -253,6 +257,88 @@ class MemcacheSocketFuzzTest {
             }
         }
         return null;
+    }
+
+    // ---------------------------------------------------------------- jqwik: bad requests over a real connection
+
+    private static Server propertyServer;
+    private static LoopLog propertyLog;
+
+    @BeforeContainer
+    static void startPropertyServer() throws IOException {
+        propertyLog = LoopLog.capture();
+        propertyServer = new Server(new EventBaseGroup(2, "mc-prop-", Dispatch.ROUND_ROBIN),
+                new BufferPool(4096, 1 << 18, 4 << 20), List.of(ListenerConfig.of("memcache", 0, new MemcacheHandler())))
+                .start();
+    }
+
+    @AfterContainer
+    static void stopPropertyServer() throws InterruptedException {
+        try {
+            invariants(propertyServer);
+            assertThat(propertyLog.escapes()).isEmpty();
+        } finally {
+            propertyLog.close();
+            propertyServer.shutdown(Duration.ofSeconds(5));
+        }
+    }
+
+    /**
+     * The parser-alone property over a real connection: valid requests, a bad one, then {@code mn}; the replies to
+     * the valid ones carry no error, the bad one gets an error reply (then {@code MN}: the connection is back in
+     * step) or, for what memcached hangs up on, the connection is closed.
+     */
+    @Property(tries = 200)
+    void everyBadRequestGetsAnErrorOrACloseOverASocket(@ForAll("badRequests") MemcacheParserFuzzTest.Bad bad,
+            @ForAll("validPrefix") List<String> prefix) throws Exception {
+        ByteArrayOutputStream stream = new ByteArrayOutputStream();
+        prefix.forEach(p -> stream.writeBytes(p.getBytes(StandardCharsets.ISO_8859_1)));
+        int prefixEnd = stream.size();
+        stream.writeBytes(bad.request());
+        if (bad.closes()) {
+            // Nothing after it: the server must hang up on the bad request itself (a partial line over the limit
+            // must not be completed by a later newline), within a generous bound.
+            try (Socket s = Clients.connect(propertyServer.listener("memcache").port())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(stream.toByteArray());
+                ByteArrayOutputStream got = new ByteArrayOutputStream();
+                try {
+                    byte[] buf = new byte[8192];
+                    int n;
+                    while ((n = s.getInputStream().read(buf)) >= 0) {
+                        got.write(buf, 0, n);
+                    }
+                } catch (SocketException reset) {
+                    // a close with the request unread: also a close
+                }
+                assertThat(MemcacheReplies.check(got.toByteArray()).errors()).as(bad.kind()).isZero();
+            }
+            return;
+        }
+        stream.writeBytes("mn\r\n".getBytes(StandardCharsets.US_ASCII));
+        byte[] all = stream.toByteArray();
+        ExecutorService io = Executors.newSingleThreadExecutor();
+        try {
+            byte[] got = send(propertyServer.listener("memcache").port(), all, new int[] {prefixEnd, all.length}, -1,
+                    null, io);
+            String text = new String(got, StandardCharsets.ISO_8859_1);
+            MemcacheReplies.Check c = MemcacheReplies.check(got);
+            assertThat(c.problem()).as(text).isNull();
+            assertThat(c.errors()).as(bad.kind() + ": error replies in " + text).isPositive();
+            assertThat(text).as(bad.kind() + ": back in step").endsWith("MN\r\n");
+        } finally {
+            io.shutdownNow();
+        }
+    }
+
+    @net.jqwik.api.Provide
+    net.jqwik.api.Arbitrary<MemcacheParserFuzzTest.Bad> badRequests() {
+        return MemcacheParserFuzzTest.badRequests();
+    }
+
+    @net.jqwik.api.Provide
+    net.jqwik.api.Arbitrary<List<String>> validPrefix() {
+        return MemcacheParserFuzzTest.validPrefix();
     }
 
     private static String invariants(Server s) {
