@@ -21,7 +21,10 @@ public class EvbaseProperties {
     /** How the acceptor picks the loop for a new connection: round-robin or least-connections. */
     private Dispatch dispatch = Dispatch.ROUND_ROBIN;
 
-    /** A loop that has not finished an iteration for this long is reported stalled, with its stack. */
+    /**
+     * A loop that has not finished an iteration for this long is reported stalled, with its stack, and gets no new
+     * connection while another loop can take it.
+     */
     private Duration stallThreshold = Duration.ofSeconds(2);
 
     /** Accepted sockets handed to one loop and not yet opened by it, at most; past it the acceptor tries the next loop. */

@@ -28,7 +28,8 @@ final class ReactorServerFactory {
         for (Map.Entry<String, EvbaseProperties.Listener> entry : properties.getListeners().entrySet()) {
             listeners.add(listenerConfig(entry.getKey(), entry.getValue(), beans));
         }
-        return new Server(group, pool, listeners, properties.getHandOffQueueSize(), properties.getAcceptPause());
+        return new Server(group, pool, listeners, properties.getHandOffQueueSize(), properties.getAcceptPause(),
+                properties.getStallThreshold());
     }
 
     static ListenerConfig listenerConfig(String name, EvbaseProperties.Listener l, ListableBeanFactory beans) {

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
@@ -24,8 +23,10 @@ import java.util.logging.Logger;
  * accepted socket to a worker loop through that loop's task queue.
  *
  * <p>A loop whose hand-off queue is full is skipped for the next one; when all are full the connection is shed
- * (folly's {@code AsyncServerSocket}). Running out of descriptors (EMFILE/ENFILE) pauses accepting for a moment
- * instead of spinning on a listening socket that stays readable.
+ * (folly's {@code AsyncServerSocket}). A stalled loop (one iteration running past the stall threshold) is skipped
+ * as long as another loop has room, so a blocked handler delays only the connections its loop already owns.
+ * Running out of descriptors (EMFILE/ENFILE) pauses accepting for a moment instead of spinning on a listening
+ * socket that stays readable.
  *
  * <p>Threading: {@link #start()} and {@link #stop()} from any thread, once each; {@link #isPaused()} and the
  * listeners' counters are thread-safe; the rest runs on the acceptor thread.
@@ -39,19 +40,30 @@ public final class Acceptor {
     private final List<LoopConnections> loops;
     private final List<Listener> listeners = new ArrayList<>();
     private final Duration pauseOnExhaustion;
+    /** A loop busy in one iteration for longer than this gets new connections only when no other loop can. */
+    private final long stallNanos;
     private final Selector selector;
     private final Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running;
     private volatile boolean paused;
+    /**
+     * From the first EMFILE/ENFILE until an accept succeeds again (or finds nobody waiting): what {@link #isPaused()}
+     * reports. Unlike {@code paused} it does not flicker off for the instant of each retry, so readiness stays
+     * OUT_OF_SERVICE for the whole episode, and the episode is logged once rather than at every retry.
+     */
+    private volatile boolean exhausted;
+    private long exhaustedSinceNanos;
+    private long episodePauses;
     private volatile long pauses;
     private long resumeAtNanos;
 
     Acceptor(EventBaseGroup group, List<LoopConnections> loops, List<ListenerConfig> configs,
-            Duration pauseOnExhaustion) throws IOException {
+            Duration pauseOnExhaustion, Duration stallThreshold) throws IOException {
         this.group = group;
         this.loops = loops;
         this.pauseOnExhaustion = pauseOnExhaustion;
+        this.stallNanos = stallThreshold.toNanos();
         this.selector = Selector.open();
         try {
             for (ListenerConfig config : configs) {
@@ -89,9 +101,12 @@ public final class Acceptor {
         thread.start();
     }
 
-    /** True while accepting is paused because the process ran out of descriptors. */
+    /**
+     * True while accepting is paused because the process ran out of descriptors: from the first failed accept until
+     * one succeeds again (the retries in between do not clear it).
+     */
     public boolean isPaused() {
-        return paused;
+        return exhausted;
     }
 
     /** How many times accepting paused for descriptor exhaustion. */
@@ -119,7 +134,7 @@ public final class Acceptor {
                     setAccepting(true);
                 }
             }
-        } catch (IOException | ClosedSelectorException e) {
+        } catch (Throwable e) { // IOException, ClosedSelectorException, or a bug: never die without a word
             LOG.log(Level.SEVERE, "acceptor died", e);
         } finally {
             closeAll();
@@ -134,18 +149,36 @@ public final class Acceptor {
                 socket = listener.channel().accept();
             } catch (IOException e) {
                 if (isDescriptorExhaustion(e)) {
-                    LOG.warning("out of file descriptors accepting on " + listener.name() + "; pausing accept for "
-                            + pauseOnExhaustion.toMillis() + " ms");
+                    if (!exhausted) {
+                        exhausted = true;
+                        exhaustedSinceNanos = System.nanoTime();
+                        episodePauses = 0;
+                        LOG.warning("out of file descriptors accepting on " + listener.name() + "; pausing accept for "
+                                + pauseOnExhaustion.toMillis() + " ms at a time until descriptors free up");
+                    }
+                    episodePauses++;
                     setAccepting(false);
                 } else {
                     LOG.log(Level.WARNING, "accept failed on " + listener.name(), e);
                 }
                 return;
             }
+            if (exhausted) {
+                exhausted = false;
+                LOG.info("accepting resumed on " + listener.name() + " after "
+                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - exhaustedSinceNanos)
+                        + " ms of descriptor exhaustion (" + episodePauses + " pauses)");
+            }
             if (socket == null) {
                 return;
             }
-            handOff(listener, socket);
+            try {
+                handOff(listener, socket);
+            } catch (RuntimeException e) {
+                // A bug on this path (handler code runs here: the refusal) must cost one connection, not the acceptor.
+                LOG.log(Level.WARNING, "handing off a connection on " + listener.name() + " failed; closing it", e);
+                closeQuietly(socket);
+            }
         }
     }
 
@@ -172,7 +205,14 @@ public final class Acceptor {
     private void handOff(Listener listener, SocketChannel socket) {
         if (!listener.tryOpen()) {
             listener.reject(Listener.RejectReason.LIMIT);
-            refuse(socket, listener.config().handler().tooManyConnectionsReply());
+            byte[] reply;
+            try {
+                reply = listener.config().handler().tooManyConnectionsReply();
+            } catch (RuntimeException e) { // handler code on the acceptor thread: it must not take the acceptor down
+                LOG.log(Level.WARNING, "tooManyConnectionsReply of " + listener.name() + " threw; closing without it", e);
+                reply = null;
+            }
+            refuse(socket, reply);
             return;
         }
         try {
@@ -183,26 +223,52 @@ public final class Acceptor {
             closeQuietly(socket);
             return;
         }
-        EventBase loop = group.next();
-        for (int tried = 0; tried < group.size(); tried++) {
-            LoopConnections target = loops.get(loop.id());
-            if (target.tryReserveHandOff()) {
-                target.loop().execute(() -> target.open(socket, listener));
-                return;
+        EventBase first = group.next();
+        // Two rounds from the dispatch policy's choice: first skip loops that are stalled (busy in one iteration
+        // past the stall threshold: a blocked handler), whose new connections would wait as long as the stall
+        // lasts; then, only if every other loop was full, take a stalled loop's queue rather than shed.
+        long now = System.nanoTime();
+        for (int round = 0; round < 2; round++) {
+            EventBase loop = first;
+            for (int tried = 0; tried < group.size(); tried++) {
+                LoopConnections target = loops.get(loop.id());
+                if ((round == 1 || !isStalled(loop, now)) && target.tryReserveHandOff()) {
+                    target.loop().execute(() -> target.open(socket, listener));
+                    return;
+                }
+                loop = group.after(loop);
             }
-            loop = group.after(loop);
         }
         listener.unopen();
         listener.reject(Listener.RejectReason.OVERLOAD);
         closeQuietly(socket);
     }
 
-    /** Sends the protocol's refusal without blocking (it fits an empty socket buffer) and closes. */
+    private boolean isStalled(EventBase loop, long now) {
+        long start = loop.workStartNanos();
+        return start != 0 && now - start > stallNanos;
+    }
+
+    /**
+     * Sends the protocol's refusal without blocking (it fits an empty socket buffer) and closes.
+     *
+     * <p>Closing a socket whose receive queue holds unread bytes makes the kernel send a reset instead of a FIN, and
+     * the peer's kernel then drops the refusal it has not read yet. Clients that send a request right after
+     * connecting (memcached clients do) would see "connection reset" instead of the refusal. So the refusal is
+     * followed by a FIN of its own (shutdownOutput) and whatever the peer already sent is read and discarded before
+     * the close. Non-blocking throughout: bytes the peer sends later still meet a reset, but only after the
+     * refusal and the FIN, which its kernel has already queued for it.
+     */
     private static void refuse(SocketChannel socket, byte[] reply) {
         try {
             if (reply != null) {
                 socket.configureBlocking(false);
                 socket.write(ByteBuffer.wrap(reply));
+                socket.shutdownOutput();
+                ByteBuffer discard = ByteBuffer.allocate(4096);
+                for (int i = 0; i < 16 && socket.read(discard) > 0; i++) {
+                    discard.clear();
+                }
             }
         } catch (IOException e) {
             LOG.log(Level.FINE, "refused peer went away", e);

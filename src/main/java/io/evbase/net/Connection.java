@@ -6,6 +6,7 @@ import io.evbase.loop.IoHandler;
 import io.evbase.loop.Scheduled;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +39,8 @@ public final class Connection implements IoHandler {
     static final int MAX_READ_PER_EVENT = 256 * 1024;
     /** How long a close waits for its output to flush when no write timeout is set. */
     static final long CLOSE_FLUSH_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** How long a graceful close waits, after its FIN, for the peer's (discarding what the peer still sends). */
+    static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     /** Life of a connection object. */
     public enum State { OPEN, CLOSING, CLOSED }
@@ -65,6 +68,10 @@ public final class Connection implements IoHandler {
     private boolean draining;
     private boolean drainReadDone;
     private boolean dispatching;
+    /** Output shut down after a graceful close; reading and discarding until the peer's FIN (see linger()). */
+    private boolean lingering;
+    /** While draining: bytes still to read, at most what the socket could hold when the drain began. */
+    private long drainBudget;
     /** Set by a handler that has consumed part of a request (a value copied out as it arrives). */
     private boolean requestInProgress;
     private CloseReason closeReason;
@@ -225,12 +232,28 @@ public final class Connection implements IoHandler {
         afterCallback();
     }
 
-    /** Stop taking new requests: read what the peer already sent, answer it, then close. */
+    /**
+     * Stop taking new requests: read what the peer already sent, answer it, then close.
+     *
+     * <p>"Already sent" is what the kernel holds for this socket as the drain begins (FIONREAD, through the socket
+     * adaptor's {@code available()}), or at most the receive buffer's size if that cannot be asked. Without a bound,
+     * a peer that keeps sending kept each read full and the drain never finished: it ran into the drain timeout,
+     * whose forced close cut replies in the middle.
+     */
     void beginDrain() {
         if (state != State.OPEN || draining) {
             return;
         }
         draining = true;
+        try {
+            drainBudget = channel.socket().getInputStream().available();
+        } catch (IOException | RuntimeException e) {
+            try {
+                drainBudget = Math.max(1, channel.getOption(StandardSocketOptions.SO_RCVBUF));
+            } catch (IOException again) {
+                drainBudget = MAX_READ_PER_EVENT;
+            }
+        }
         readAndDispatch();
     }
 
@@ -243,6 +266,8 @@ public final class Connection implements IoHandler {
         }
         if ((readyOps & SelectionKey.OP_READ) != 0 && state == State.OPEN) {
             readAndDispatch();
+        } else if ((readyOps & SelectionKey.OP_READ) != 0 && lingering) {
+            discardUntilEnd();
         }
     }
 
@@ -253,8 +278,11 @@ public final class Connection implements IoHandler {
 
     private void readAndDispatch() {
         int room = config.readHighWatermark() - input.readableBytes();
-        if (room > 0 && !inputClosed) {
+        if (room > 0 && !inputClosed && !drainReadDone) {
             int max = Math.min(room, MAX_READ_PER_EVENT);
+            if (draining) {
+                max = (int) Math.min(max, drainBudget);
+            }
             int n;
             try {
                 n = input.readFrom(channel, max);
@@ -269,8 +297,11 @@ public final class Connection implements IoHandler {
                 listener.addRead(n);
                 lastActivityNanos = System.nanoTime();
             }
-            if (draining && n < max) {
-                drainReadDone = true; // the socket held no more than this: all that was sent before the drain is in
+            if (draining) {
+                drainBudget -= Math.max(0, n);
+                if (n < max || drainBudget <= 0) {
+                    drainReadDone = true; // all that was sent before the drain is in
+                }
             }
         }
         dispatch();
@@ -307,8 +338,8 @@ public final class Connection implements IoHandler {
             if (!output.isEmpty() && !writeOut()) {
                 return; // reset while writing
             }
-            if (state == State.CLOSING && output.isEmpty()) {
-                closeNow(closeReason);
+            if (state == State.CLOSING && output.isEmpty() && !lingering) {
+                finishClose(closeReason);
                 return;
             }
             boolean resume = updateWritability();
@@ -327,6 +358,10 @@ public final class Connection implements IoHandler {
             break;
         }
         if (state == State.CLOSED) {
+            return;
+        }
+        if (lingering) {
+            publishBuffered(); // interest and timer belong to the linger now
             return;
         }
         long now = System.nanoTime();
@@ -414,6 +449,9 @@ public final class Connection implements IoHandler {
     // ---------------------------------------------------------------- timeouts
 
     private long nextDeadline() {
+        if (lingering) {
+            return closingSinceNanos + LINGER_NANOS;
+        }
         long next = Long.MAX_VALUE;
         if (!config.idleTimeout().isZero()) {
             next = lastActivityNanos + config.idleTimeout().toNanos();
@@ -463,6 +501,14 @@ public final class Connection implements IoHandler {
         }
         timeoutCheck = null;
         long now = System.nanoTime();
+        if (lingering) {
+            if (now - (closingSinceNanos + LINGER_NANOS) >= 0) {
+                closeNow(closeReason); // the peer never sent its FIN: stop waiting for it
+            } else {
+                armTimeoutCheck(now);
+            }
+            return;
+        }
         if (state == State.CLOSING && now - (closingSinceNanos + closeFlushNanos()) >= 0) {
             closeNow(CloseReason.WRITE_TIMEOUT);
         } else if (writeProgressNanos != 0 && !config.writeTimeout().isZero()
@@ -490,7 +536,7 @@ public final class Connection implements IoHandler {
         }
         closeReason = reason;
         if (output.isEmpty()) {
-            closeNow(reason);
+            finishClose(reason);
             return;
         }
         state = State.CLOSING;
@@ -498,6 +544,63 @@ public final class Connection implements IoHandler {
         input.clear();
         if (!dispatching) {
             afterCallback();
+        }
+    }
+
+    /** The output is flushed to the kernel: close, lingering unless the peer has already finished sending. */
+    private void finishClose(CloseReason reason) {
+        if (inputClosed) {
+            closeNow(reason); // nothing more can arrive: the close sends a FIN behind the queued replies
+        } else {
+            linger(reason);
+        }
+    }
+
+    /**
+     * A graceful close while the peer may still be sending (a pipelining client, a drain): a plain close() with
+     * unread bytes in the socket makes the kernel send a reset and drop the replies it has not delivered yet, so a
+     * client still reading would see its last replies cut. Instead the output is shut down (a FIN follows the
+     * queued replies) and what the peer sends is read and discarded until its own FIN, or {@link #LINGER_NANOS},
+     * then the socket is closed: Apache's and nginx's lingering close. Counted closed with its reason at the end.
+     */
+    private void linger(CloseReason reason) {
+        try {
+            channel.shutdownOutput();
+        } catch (IOException e) {
+            closeNow(reason); // already gone
+            return;
+        }
+        state = State.CLOSING;
+        closeReason = reason;
+        lingering = true;
+        closingSinceNanos = System.nanoTime();
+        input.clear();
+        interestOps = SelectionKey.OP_READ;
+        if (key == null || !key.isValid()) {
+            key = loop.keyOf(channel);
+        }
+        if (key != null) {
+            key.interestOps(interestOps);
+        }
+        armTimeoutCheck(closingSinceNanos);
+        discardUntilEnd(); // the peer may have closed already
+    }
+
+    /** While lingering: read and drop what arrived; close at the peer's FIN (or reset). */
+    private void discardUntilEnd() {
+        int n;
+        try {
+            n = input.readFrom(channel, MAX_READ_PER_EVENT);
+        } catch (IOException e) {
+            closeNow(closeReason);
+            return;
+        }
+        input.clear();
+        if (n > 0) {
+            bytesRead += n;
+            listener.addRead(n);
+        } else if (n < 0) {
+            closeNow(closeReason);
         }
     }
 
@@ -514,6 +617,9 @@ public final class Connection implements IoHandler {
     void closeNow(CloseReason reason) {
         if (state == State.CLOSED) {
             return;
+        }
+        if (lingering) {
+            reason = closeReason; // its business was done; the linger only waited for the peer
         }
         state = State.CLOSED;
         generation++;
@@ -552,6 +658,8 @@ public final class Connection implements IoHandler {
         draining = false;
         drainReadDone = false;
         dispatching = false;
+        lingering = false;
+        drainBudget = 0;
         requestInProgress = false;
         closeReason = null;
         partialSinceNanos = 0;

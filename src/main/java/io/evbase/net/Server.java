@@ -30,6 +30,7 @@ public final class Server {
     private final List<ListenerConfig> configs;
     private final List<LoopConnections> loops = new ArrayList<>();
     private final Duration acceptPause;
+    private final Duration stallThreshold;
     private Acceptor acceptor;
     private volatile boolean draining;
     private volatile boolean stopped;
@@ -40,17 +41,24 @@ public final class Server {
      * @param listeners          what to bind
      * @param maxPendingHandOffs sockets handed to one loop and not yet opened, at most
      * @param acceptPause        how long accepting pauses when descriptors run out
+     * @param stallThreshold     a loop busy in one iteration for longer gets new connections only if no other can
      */
     public Server(EventBaseGroup group, BufferPool pool, List<ListenerConfig> listeners, int maxPendingHandOffs,
-            Duration acceptPause) {
+            Duration acceptPause, Duration stallThreshold) {
         this.group = group;
         this.pool = pool;
         this.configs = List.copyOf(listeners);
         this.acceptPause = acceptPause;
+        this.stallThreshold = stallThreshold;
         AtomicLong ids = new AtomicLong();
         for (EventBase loop : group.loops()) {
             loops.add(new LoopConnections(loop, pool, ids, maxPendingHandOffs));
         }
+    }
+
+    public Server(EventBaseGroup group, BufferPool pool, List<ListenerConfig> listeners, int maxPendingHandOffs,
+            Duration acceptPause) {
+        this(group, pool, listeners, maxPendingHandOffs, acceptPause, Duration.ofSeconds(2));
     }
 
     public Server(EventBaseGroup group, BufferPool pool, List<ListenerConfig> listeners) {
@@ -61,7 +69,7 @@ public final class Server {
     public synchronized Server start() throws IOException {
         group.start();
         try {
-            acceptor = new Acceptor(group, loops, configs, acceptPause);
+            acceptor = new Acceptor(group, loops, configs, acceptPause, stallThreshold);
         } catch (IOException e) {
             try {
                 stopLoops(Duration.ofSeconds(5));

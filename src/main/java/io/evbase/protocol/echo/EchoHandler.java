@@ -1,5 +1,6 @@
 package io.evbase.protocol.echo;
 
+import io.evbase.buffer.BufferChain;
 import io.evbase.net.Connection;
 import io.evbase.protocol.ProtocolHandler;
 
@@ -18,7 +19,14 @@ public final class EchoHandler implements ProtocolHandler {
 
     @Override
     public void onRead(Connection connection) {
-        // Bounded by the connection: reading pauses once the output passes its high watermark.
-        connection.output().transferFrom(connection.input(), connection.input().readableBytes());
+        // A chunk at a time while the connection is writable, so that a peer that does not read makes the server hold
+        // at most one chunk beyond the write high watermark; the rest waits in the input, which stops reading at its
+        // own watermark, and the connection calls back once the peer catches up. (All of the input at once held up
+        // to a whole read, up to the read high watermark, beyond it.)
+        BufferChain input = connection.input();
+        int step = input.chunkSize();
+        while (!input.isEmpty() && connection.isWritable()) {
+            connection.output().transferFrom(input, Math.min(step, input.readableBytes()));
+        }
     }
 }

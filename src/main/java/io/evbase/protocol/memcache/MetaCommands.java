@@ -343,28 +343,40 @@ final class MetaCommands {
         cp.out.writeAscii(sb.append("\r\n"));
     }
 
-    // ---------------------------------------------------------------- md
-
-    void delete(byte[] line, int ntokens) {
-        Tokenizer tok = tok();
+    /**
+     * The common head of md and ma: checks the token count and key length and parses the flags, answering the
+     * error memcached gives (note its mix of plain and error-counting replies). Null when an error was written.
+     */
+    private MetaFlags keyAndFlags(byte[] line, int ntokens, Tokenizer tok) {
         if (ntokens < 3) {
             cp.outString("ERROR");
-            return;
+            return null;
         }
         if (tok.length[1] > CommandProcessor.KEY_MAX_LENGTH) {
             cp.outString(BAD_FORMAT);
-            return;
+            return null;
         }
         if (ntokens > MetaFlags.MAX_TOKENS) {
             cp.outString("CLIENT_ERROR options flags too long");
-            return;
+            return null;
         }
         MetaFlags of = new MetaFlags();
         if (!of.parse(line, tok, 2, cp.store, cp.num, BAD_FORMAT)) {
             cp.outErrString("CLIENT_ERROR invalid or duplicate flag");
-            return;
+            return null;
         }
         cp.noreply = of.noReply;
+        return of;
+    }
+
+    // ---------------------------------------------------------------- md
+
+    void delete(byte[] line, int ntokens) {
+        Tokenizer tok = tok();
+        MetaFlags of = keyAndFlags(line, ntokens, tok);
+        if (of == null) {
+            return;
+        }
         StringBuilder flags = new StringBuilder();
         int last = ntokens - 1;
         for (int i = 2; i < last; i++) {
@@ -414,24 +426,10 @@ final class MetaCommands {
 
     void arithmetic(byte[] line, int ntokens) {
         Tokenizer tok = tok();
-        if (ntokens < 3) {
-            cp.outString("ERROR");
+        MetaFlags of = keyAndFlags(line, ntokens, tok);
+        if (of == null) {
             return;
         }
-        if (tok.length[1] > CommandProcessor.KEY_MAX_LENGTH) {
-            cp.outString(BAD_FORMAT);
-            return;
-        }
-        if (ntokens > MetaFlags.MAX_TOKENS) {
-            cp.outString("CLIENT_ERROR options flags too long");
-            return;
-        }
-        MetaFlags of = new MetaFlags();
-        if (!of.parse(line, tok, 2, cp.store, cp.num, BAD_FORMAT)) {
-            cp.outErrString("CLIENT_ERROR invalid or duplicate flag");
-            return;
-        }
-        cp.noreply = of.noReply;
         boolean incr;
         switch (of.mode) {
             case 0, 'I', '+' -> incr = true;

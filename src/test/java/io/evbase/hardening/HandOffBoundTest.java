@@ -1,0 +1,187 @@
+package io.evbase.hardening;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.evbase.buffer.BufferPool;
+import io.evbase.loop.Dispatch;
+import io.evbase.loop.EventBase;
+import io.evbase.loop.EventBaseGroup;
+import io.evbase.net.Listener;
+import io.evbase.net.Listener.RejectReason;
+import io.evbase.net.ListenerConfig;
+import io.evbase.net.Server;
+import io.evbase.support.Clients;
+import io.evbase.support.LineEchoHandler;
+import java.io.IOException;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 7, item 3: the per-loop hand-off bound ({@code evbase.hand-off-queue-size}). A loop kept busy stops taking
+ * hand-offs once its queue is full and the acceptor gives the connection to the next loop; when every loop's queue
+ * is full the connection is shed, closed and counted as rejected {@code overload}. What was queued is served once
+ * the loops move again.
+ */
+class HandOffBoundTest {
+
+    private static final int QUEUE = 2;
+
+    @Test
+    void aFullLoopIsSkippedAndWhenAllAreFullConnectionsAreShedAndCounted() throws Exception {
+        Server server = new Server(new EventBaseGroup(2, "handoff-", Dispatch.ROUND_ROBIN),
+                new BufferPool(4096, 1 << 16, 1 << 20), List.of(ListenerConfig.of("line", 0, new LineEchoHandler())),
+                QUEUE, Duration.ofMillis(100));
+        server.start();
+        List<Socket> clients = new ArrayList<>();
+        CountDownLatch release0 = new CountDownLatch(1);
+        CountDownLatch release1 = new CountDownLatch(1);
+        try (LoopLog log = LoopLog.capture()) {
+            Listener listener = server.listener("line");
+            EventBase loop0 = server.group().loops().get(0);
+            EventBase loop1 = server.group().loops().get(1);
+            int port = listener.port();
+
+            // Phase 1: loop 0 is kept busy. Its queue fills with the first connections sent its way; every later one
+            // goes to loop 1 and is served at once.
+            hold(loop0, release0);
+            int phase1 = 30;
+            long start = System.nanoTime();
+            List<Socket> phase1Clients = new ArrayList<>();
+            for (int i = 0; i < phase1; i++) {
+                Socket s = connectAndWaitForAccept(server, port);
+                phase1Clients.add(s);
+            }
+            assertThat(server.pendingHandOffs(loop0)).isEqualTo(QUEUE);
+            int servedAtOnce = 0;
+            List<Socket> owed = new ArrayList<>(); // sent "p1" and got no answer yet: queued on the busy loop
+            for (Socket s : phase1Clients) {
+                if (answers(s, "p1", 300)) {
+                    servedAtOnce++;
+                } else {
+                    owed.add(s);
+                }
+            }
+            long phase1Millis = (System.nanoTime() - start) / 1_000_000;
+            assertThat(servedAtOnce).isEqualTo(phase1 - QUEUE);
+            assertThat(listener.rejected(RejectReason.OVERLOAD)).isZero();
+            clients.addAll(phase1Clients);
+
+            // Phase 2: loop 1 is kept busy too. Its queue fills, and then every connection is shed.
+            hold(loop1, release1);
+            int phase2 = 20;
+            List<Socket> phase2Clients = new ArrayList<>();
+            for (int i = 0; i < phase2; i++) {
+                phase2Clients.add(connectAndWaitForAccept(server, port));
+            }
+            assertThat(server.pendingHandOffs(loop1)).isEqualTo(QUEUE);
+            int shed = 0;
+            for (Socket s : phase2Clients) {
+                if (closedByServer(s, 1000)) {
+                    shed++;
+                }
+            }
+            assertThat(shed).isEqualTo(phase2 - QUEUE);
+            assertThat(listener.rejected(RejectReason.OVERLOAD)).isEqualTo(phase2 - QUEUE);
+            clients.addAll(phase2Clients);
+
+            // Release: every queued connection is opened and served; the open count matches the admitted ones.
+            release0.countDown();
+            release1.countDown();
+            int queuedServed = 0;
+            for (Socket s : clients) {
+                if (s.isClosed()) {
+                    continue;
+                }
+                if (owed.contains(s)) {
+                    assertThat(Clients.readN(s.getInputStream(), 3)).isEqualTo("p1\n".getBytes(StandardCharsets.US_ASCII));
+                }
+                if (answers(s, "after", 10_000)) {
+                    queuedServed++;
+                }
+            }
+            assertThat(queuedServed).isEqualTo(phase1 + QUEUE);
+            await().atMost(Duration.ofSeconds(5)).until(() -> server.pendingHandOffs(loop0) == 0
+                    && server.pendingHandOffs(loop1) == 0);
+            assertThat(listener.openConnections()).isEqualTo(phase1 + QUEUE);
+            assertThat(listener.accepted()).isEqualTo(phase1 + QUEUE);
+            assertThat(log.escapes()).isEmpty();
+            Figures.print("3 hand-off bound",
+                    "queue size %d, 2 loops: loop 0 busy -> %d of %d connections served at once by loop 1, %d queued"
+                            + " on loop 0, 0 shed (%d ms for all); both busy -> %d of %d shed and counted"
+                            + " rejected{overload}=%d, %d queued; after release all %d admitted connections served",
+                    QUEUE, servedAtOnce, phase1, QUEUE, phase1Millis, shed, phase2,
+                    listener.rejected(RejectReason.OVERLOAD), QUEUE, queuedServed);
+        } finally {
+            release0.countDown();
+            release1.countDown();
+            for (Socket s : clients) {
+                s.close();
+            }
+            server.shutdown(Duration.ofSeconds(5));
+        }
+    }
+
+    /** Keeps {@code loop} busy until {@code release}: a task that does not return (a stalled handler, in effect). */
+    static void hold(EventBase loop, CountDownLatch release) throws InterruptedException {
+        CountDownLatch held = new CountDownLatch(1);
+        loop.execute(() -> {
+            held.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        held.await();
+    }
+
+    /** Connects and waits until the acceptor has dealt with the connection (handed it over or shed it). */
+    static Socket connectAndWaitForAccept(Server server, int port) throws IOException {
+        Listener l = server.listeners().get(0);
+        long before = l.accepted() + l.rejected(RejectReason.OVERLOAD);
+        Socket s = Clients.connect(port);
+        await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2)).atMost(Duration.ofSeconds(5))
+                .until(() -> l.accepted() + l.rejected(RejectReason.OVERLOAD) > before);
+        return s;
+    }
+
+    /** True if a line sent gets its echo within {@code millis}. */
+    static boolean answers(Socket s, String text, int millis) throws IOException {
+        byte[] line = (text + "\n").getBytes(StandardCharsets.US_ASCII);
+        s.setSoTimeout(millis);
+        try {
+            s.getOutputStream().write(line);
+            byte[] got = Clients.readN(s.getInputStream(), line.length);
+            return java.util.Arrays.equals(got, line);
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (SocketException e) {
+            return false; // reset: it was shed
+        }
+    }
+
+    /** True if the server closed the connection (EOF or reset) within {@code millis}. */
+    static boolean closedByServer(Socket s, int millis) throws IOException {
+        s.setSoTimeout(millis);
+        try {
+            boolean closed = s.getInputStream().read() < 0;
+            if (closed) {
+                s.close();
+            }
+            return closed;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (SocketException e) {
+            s.close();
+            return true;
+        }
+    }
+}
