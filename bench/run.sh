@@ -2,7 +2,7 @@
 # evbase side-by-side benchmarks: echo vs Netty (NIO and epoll), memcache vs memcached (memcaslap and the
 # project's load generator), connection churn, memory per idle connection, JMH microbenchmarks.
 #
-#   bench/run.sh            full run (about 12 minutes on 2 cores)
+#   bench/run.sh            full run (about 11 minutes on 2 cores, build included)
 #   bench/run.sh --quick    short run (about 5 minutes): fewer rounds and cases, shorter runs
 #   options: --rounds N  --only echo,memcache,churn,idle,jmh  --no-build  --workers N
 #
