@@ -48,9 +48,13 @@ public final class LoopSampler implements AutoCloseable {
         this.thread.setDaemon(true);
     }
 
-    /** Takes a first sample and starts sampling. */
+    /**
+     * Takes a first sample, before returning (what the loops do from here on is measured against it: a first sample
+     * taken later by the thread would hide the tasks run before it), and starts sampling.
+     */
     public LoopSampler start() {
-        thread.start();
+        sample(System.nanoTime(), true);
+        thread.start(); // publishes the first sample to the sampler thread
         return this;
     }
 
@@ -93,19 +97,22 @@ public final class LoopSampler implements AutoCloseable {
 
     private void run() {
         long latencyEvery = Math.max(1, LATENCY_PERIOD.toNanos() / periodNanos);
-        long tick = 0;
+        long tick = 0; // start() took sample 0: wait a period first
         long next = System.nanoTime();
         while (!closed) {
-            try {
-                sample(System.nanoTime(), tick % latencyEvery == 0);
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "sampling the loops failed", e);
-            }
             tick++;
             next += periodNanos;
             long wait;
             while (!closed && (wait = next - System.nanoTime()) > 0) {
                 LockSupport.parkNanos(this, wait);
+            }
+            if (closed) {
+                break;
+            }
+            try {
+                sample(System.nanoTime(), tick % latencyEvery == 0);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "sampling the loops failed", e);
             }
             if (System.nanoTime() - next > periodNanos) {
                 next = System.nanoTime(); // fell behind (suspended, GC): do not catch up in a burst
