@@ -369,6 +369,27 @@ final class MetaCommands {
         return of;
     }
 
+    /**
+     * Appends the O (opaque) and k (key) flags of tokens {@code [2, last)} as md and ma echo them; false, with the
+     * error written, when an opaque token is too long.
+     */
+    private boolean echoOpaqueAndKey(StringBuilder sb, byte[] line, Tokenizer tok, int last, MetaFlags of) {
+        for (int i = 2; i < last; i++) {
+            switch (line[tok.start[i]]) {
+                case 'O' -> {
+                    if (tok.length[i] > MetaFlags.MAX_OPAQUE_LENGTH) {
+                        cp.outErrString("CLIENT_ERROR opaque token too long");
+                        return false;
+                    }
+                    sb.append(' ').append(ascii(line, tok.start[i], tok.length[i]));
+                }
+                case 'k' -> appendKey(sb, of.key, of.keyBinary);
+                default -> { }
+            }
+        }
+        return true;
+    }
+
     // ---------------------------------------------------------------- md
 
     void delete(byte[] line, int ntokens) {
@@ -379,18 +400,8 @@ final class MetaCommands {
         }
         StringBuilder flags = new StringBuilder();
         int last = ntokens - 1;
-        for (int i = 2; i < last; i++) {
-            switch (line[tok.start[i]]) {
-                case 'O' -> {
-                    if (tok.length[i] > MetaFlags.MAX_OPAQUE_LENGTH) {
-                        cp.outErrString("CLIENT_ERROR opaque token too long");
-                        return;
-                    }
-                    flags.append(' ').append(ascii(line, tok.start[i], tok.length[i]));
-                }
-                case 'k' -> appendKey(flags, of.key, of.keyBinary);
-                default -> { }
-            }
+        if (!echoOpaqueAndKey(flags, line, tok, last, of)) {
+            return;
         }
         String[] code = new String[1];
         MemcacheStore store = cp.store;
@@ -542,18 +553,8 @@ final class MetaCommands {
             }
         } else {
             sb.append(st.status == MemcacheStore.DeltaStatus.CAS_MISMATCH ? "EX" : "NF");
-            for (int i = 2; i < last; i++) {
-                switch (line[tok.start[i]]) {
-                    case 'O' -> {
-                        if (tok.length[i] > MetaFlags.MAX_OPAQUE_LENGTH) {
-                            cp.outErrString("CLIENT_ERROR opaque token too long");
-                            return;
-                        }
-                        sb.append(' ').append(ascii(line, tok.start[i], tok.length[i]));
-                    }
-                    case 'k' -> appendKey(sb, of.key, of.keyBinary);
-                    default -> { }
-                }
+            if (!echoOpaqueAndKey(sb, line, tok, last, of)) {
+                return;
             }
         }
         cp.out.writeAscii(sb.append("\r\n"));
