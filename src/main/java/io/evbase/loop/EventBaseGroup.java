@@ -75,4 +75,19 @@ public final class EventBaseGroup {
         }
         return all;
     }
+
+    /**
+     * Where {@code loop} stands in {@code loops}: its id when the list is a group's loops in order (the usual
+     * case, O(1)), else by search. Throws when it is not there; {@code role} names the list in the message.
+     */
+    static int indexOf(List<EventBase> loops, EventBase loop, String role) {
+        int i = loop.id();
+        if (i < 0 || i >= loops.size() || loops.get(i) != loop) {
+            i = loops.indexOf(loop);
+            if (i < 0) {
+                throw new IllegalArgumentException("not a " + role + " loop: " + loop);
+            }
+        }
+        return i;
+    }
 }

@@ -85,14 +85,7 @@ public final class LoopSampler implements AutoCloseable {
     }
 
     private int indexOf(EventBase loop) {
-        int i = loop.id();
-        if (i < 0 || i >= loops.size() || loops.get(i) != loop) {
-            i = loops.indexOf(loop);
-            if (i < 0) {
-                throw new IllegalArgumentException("not a sampled loop: " + loop);
-            }
-        }
-        return i;
+        return EventBaseGroup.indexOf(loops, loop, "sampled");
     }
 
     private void run() {
