@@ -15,6 +15,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
+# The peers come from Debian's packages; on a fresh machine install them (as root), as .ci/run does.
+if { ! command -v memcached || ! command -v memcaslap; } >/dev/null 2>&1 && [ "$(id -u)" = 0 ] \
+    && command -v apt-get >/dev/null 2>&1; then
+  echo "installing memcached and libmemcached-tools (the memcache peers)"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends memcached libmemcached-tools \
+    || echo "could not install them: the memcache benchmarks will be skipped"
+fi
+
 QUICK=0
 ROUNDS=""
 ONLY="echo,memcache,churn,idle,jmh"
