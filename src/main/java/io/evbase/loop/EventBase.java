@@ -168,7 +168,7 @@ public final class EventBase implements Executor {
         if (inLoop()) {
             return timers.add(task, deadline);
         }
-        Scheduled s = new Scheduled(task, deadline, -1);
+        Scheduled s = new Scheduled(task, deadline);
         execute(() -> timers.add(s));
         return s;
     }

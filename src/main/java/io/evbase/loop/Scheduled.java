@@ -10,13 +10,13 @@ public final class Scheduled implements Comparable<Scheduled> {
 
     final Runnable task;
     final long deadlineNanos;
-    final long sequence;
+    /** Order among equal deadlines, given by the loop's {@link TimerQueue} when the timer is queued. */
+    long sequence;
     private volatile boolean cancelled;
 
-    Scheduled(Runnable task, long deadlineNanos, long sequence) {
+    Scheduled(Runnable task, long deadlineNanos) {
         this.task = task;
         this.deadlineNanos = deadlineNanos;
-        this.sequence = sequence;
     }
 
     /** The {@link System#nanoTime()} at which the task becomes due. */

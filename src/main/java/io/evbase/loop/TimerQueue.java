@@ -14,20 +14,17 @@ final class TimerQueue {
     private long sequence;
 
     Scheduled add(Runnable task, long deadlineNanos) {
-        Scheduled s = new Scheduled(task, deadlineNanos, sequence++);
+        return add(new Scheduled(task, deadlineNanos));
+    }
+
+    /** Queues {@code s}; its sequence, which keeps timers of equal deadline in order, is given here. */
+    Scheduled add(Scheduled s) {
+        s.sequence = sequence++;
         queue.add(s);
         if (queue.size() > 1024) {
             purgeIfMostlyCancelled();
         }
         return s;
-    }
-
-    void add(Scheduled s) {
-        queue.add(s);
-    }
-
-    long nextSequence() {
-        return sequence++;
     }
 
     /** Nanoseconds until the next live timer, 0 if one is due, -1 if there is none. */
