@@ -42,8 +42,8 @@ public final class EvbaseActuatorAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         @ConditionalOnAvailableEndpoint
-        ReactorEndpoint reactorEndpoint(Server server, LoopSampler sampler, StallWatchdog watchdog) {
-            return new ReactorEndpoint(server, sampler, watchdog);
+        EvbaseEndpoint reactorEndpoint(Server server, LoopSampler sampler, StallWatchdog watchdog) {
+            return new EvbaseEndpoint(server, sampler, watchdog);
         }
     }
 
@@ -54,8 +54,8 @@ public final class EvbaseActuatorAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean(name = "reactorHealthIndicator")
         @ConditionalOnEnabledHealthIndicator("reactor")
-        ReactorHealthIndicator reactorHealthIndicator(Server server, StallWatchdog watchdog) {
-            return new ReactorHealthIndicator(server, watchdog);
+        EvbaseHealthIndicator reactorHealthIndicator(Server server, StallWatchdog watchdog) {
+            return new EvbaseHealthIndicator(server, watchdog);
         }
 
         /** Replaces Spring Boot's readiness indicator, which the readiness probe group contains. */
@@ -64,7 +64,7 @@ public final class EvbaseActuatorAutoConfiguration {
         @ConditionalOnBooleanProperty(name = "management.endpoint.health.probes.enabled", matchIfMissing = true)
         ReadinessStateHealthIndicator readinessStateHealthIndicator(ApplicationAvailability availability,
                 Server server) {
-            return new ReactorReadinessStateHealthIndicator(availability, server);
+            return new EvbaseReadinessStateHealthIndicator(availability, server);
         }
     }
 

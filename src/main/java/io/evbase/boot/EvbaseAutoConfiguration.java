@@ -18,7 +18,7 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * Assembles the evbase server from {@link EvbaseProperties}: the buffer pool, the worker loops, the built-in
- * protocol handlers and the server, started and drained by {@link ReactorLifecycle}. Every bean backs off when
+ * protocol handlers and the server, started and drained by {@link EvbaseLifecycle}. Every bean backs off when
  * the application defines its own.
  */
 @AutoConfiguration
@@ -72,7 +72,7 @@ public final class EvbaseAutoConfiguration {
     @ConditionalOnMissingBean
     Server evbaseServer(EvbaseProperties properties, EventBaseGroup group, BufferPool pool,
             ListableBeanFactory beans) {
-        Server server = ReactorServerFactory.create(properties, group, pool, beans);
+        Server server = EvbaseServerFactory.create(properties, group, pool, beans);
         beans.getBeanProvider(ServerStatsAdapter.class).ifAvailable(stats -> stats.attach(server));
         return server;
     }
@@ -93,7 +93,7 @@ public final class EvbaseAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    ReactorLifecycle evbaseLifecycle(Server server, EvbaseProperties properties) {
-        return new ReactorLifecycle(server, properties.getShutdown().getDrainTimeout());
+    EvbaseLifecycle evbaseLifecycle(Server server, EvbaseProperties properties) {
+        return new EvbaseLifecycle(server, properties.getShutdown().getDrainTimeout());
     }
 }

@@ -38,7 +38,7 @@ public class EvbaseProperties {
     private final Shutdown shutdown = new Shutdown();
 
     /** The listeners by name: each binds a port to a protocol handler bean of the same name as its protocol. */
-    private Map<String, Listener> listeners = new LinkedHashMap<>();
+    private Map<String, ListenerProperties> listeners = new LinkedHashMap<>();
 
     private final Memcache memcache = new Memcache();
 
@@ -95,11 +95,11 @@ public class EvbaseProperties {
         return shutdown;
     }
 
-    public Map<String, Listener> getListeners() {
+    public Map<String, ListenerProperties> getListeners() {
         return listeners;
     }
 
-    public void setListeners(Map<String, Listener> listeners) {
+    public void setListeners(Map<String, ListenerProperties> listeners) {
         this.listeners = listeners;
     }
 
@@ -163,7 +163,7 @@ public class EvbaseProperties {
     }
 
     /** One listening socket and the limits of its connections. */
-    public static class Listener {
+    public static class ListenerProperties {
 
         /** TCP port to listen on; 0 picks a free one. */
         private int port;

@@ -1,7 +1,7 @@
 package io.evbase.boot;
 
-import io.evbase.net.Listener;
-import io.evbase.net.ListenerConfig;
+import io.evbase.net.BoundListener;
+import io.evbase.net.ListenerSpec;
 import io.evbase.net.Server;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -30,30 +30,30 @@ public class ListenerMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        for (ListenerConfig config : server.listenerConfigs()) {
+        for (ListenerSpec config : server.listenerConfigs()) {
             String name = config.name();
             Tags tags = Tags.of("listener", name);
-            Gauge.builder("evbase.connections.active", server, read(name, Listener::openConnections)).tags(tags)
+            Gauge.builder("evbase.connections.active", server, read(name, BoundListener::openConnections)).tags(tags)
                     .description("Open connections").register(registry);
-            FunctionCounter.builder("evbase.connections.accepted", server, read(name, Listener::accepted)).tags(tags)
+            FunctionCounter.builder("evbase.connections.accepted", server, read(name, BoundListener::accepted)).tags(tags)
                     .description("Connections accepted").register(registry);
-            for (Listener.RejectReason reason : Listener.RejectReason.values()) {
+            for (BoundListener.RejectReason reason : BoundListener.RejectReason.values()) {
                 FunctionCounter.builder("evbase.connections.rejected", server, read(name, l -> l.rejected(reason)))
                         .tags(tags).tag("reason", reason.tag())
                         .description("Connections refused at accept time").register(registry);
             }
-            FunctionCounter.builder("evbase.bytes.read", server, read(name, Listener::bytesRead)).tags(tags)
+            FunctionCounter.builder("evbase.bytes.read", server, read(name, BoundListener::bytesRead)).tags(tags)
                     .baseUnit(BaseUnits.BYTES).description("Bytes read from the listener's connections")
                     .register(registry);
-            FunctionCounter.builder("evbase.bytes.written", server, read(name, Listener::bytesWritten)).tags(tags)
+            FunctionCounter.builder("evbase.bytes.written", server, read(name, BoundListener::bytesWritten)).tags(tags)
                     .baseUnit(BaseUnits.BYTES).description("Bytes written to the listener's connections")
                     .register(registry);
         }
     }
 
-    private static ToDoubleFunction<Server> read(String listener, ToDoubleFunction<Listener> value) {
+    private static ToDoubleFunction<Server> read(String listener, ToDoubleFunction<BoundListener> value) {
         return server -> {
-            for (Listener l : server.listeners()) {
+            for (BoundListener l : server.listeners()) {
                 if (l.name().equals(listener)) {
                     return value.applyAsDouble(l);
                 }

@@ -182,7 +182,7 @@ public final class EventBase implements Executor {
      *
      * @return the key, whose interest ops the caller changes as it needs
      */
-    public SelectionKey register(SelectableChannel channel, int ops, IoHandler handler) throws ClosedChannelException {
+    public SelectionKey register(SelectableChannel channel, int ops, IoHandle handler) throws ClosedChannelException {
         assertInLoop();
         SelectionKey key = channel.register(selector, ops, handler);
         registeredChannels = registeredChannels + 1;
@@ -288,7 +288,7 @@ public final class EventBase implements Executor {
 
     private void onReady(SelectionKey key) {
         startWork();
-        IoHandler handler = (IoHandler) key.attachment();
+        IoHandle handler = (IoHandle) key.attachment();
         long start = ACCOUNTING ? System.nanoTime() : 0;
         try {
             if (ACCOUNTING) {
@@ -305,7 +305,7 @@ public final class EventBase implements Executor {
             }
         } finally {
             if (ACCOUNTING) {
-                stats.callback(System.nanoTime() - start, handler);
+                stats.recordCallback(System.nanoTime() - start, handler);
             }
         }
     }
@@ -338,7 +338,7 @@ public final class EventBase implements Executor {
             if (ACCOUNTING) {
                 long end = System.nanoTime();
                 stats.taskRun(latencyNanos);
-                stats.callback(end - start, r);
+                stats.recordCallback(end - start, r);
             }
         }
     }

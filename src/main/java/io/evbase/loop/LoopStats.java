@@ -45,7 +45,7 @@ public final class LoopStats {
         }
     }
 
-    void callback(long nanos, Object what) {
+    void recordCallback(long nanos, Object what) {
         if (nanos > longestCallbackNanos) {
             longestCallbackNanos = nanos;
             longestCallback = describe(what);

@@ -38,7 +38,7 @@ public final class Acceptor {
 
     private final EventBaseGroup group;
     private final List<LoopConnections> loops;
-    private final List<Listener> listeners = new ArrayList<>();
+    private final List<BoundListener> listeners = new ArrayList<>();
     private final Duration pauseOnExhaustion;
     /** A loop busy in one iteration for longer than this gets new connections only when no other loop can. */
     private final long stallNanos;
@@ -58,7 +58,7 @@ public final class Acceptor {
     private volatile long pauses;
     private long resumeAtNanos;
 
-    Acceptor(EventBaseGroup group, List<LoopConnections> loops, List<ListenerConfig> configs,
+    Acceptor(EventBaseGroup group, List<LoopConnections> loops, List<ListenerSpec> configs,
             Duration pauseOnExhaustion, Duration stallThreshold) throws IOException {
         this.group = group;
         this.loops = loops;
@@ -66,7 +66,7 @@ public final class Acceptor {
         this.stallNanos = stallThreshold.toNanos();
         this.selector = Selector.open();
         try {
-            for (ListenerConfig config : configs) {
+            for (ListenerSpec config : configs) {
                 listeners.add(bind(config));
             }
         } catch (IOException e) {
@@ -76,13 +76,13 @@ public final class Acceptor {
         this.thread = new Thread(this::run, "evbase-acceptor");
     }
 
-    private Listener bind(ListenerConfig config) throws IOException {
+    private BoundListener bind(ListenerSpec config) throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open();
         try {
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             server.bind(new InetSocketAddress(config.bindAddress(), config.port()), config.backlog());
             server.configureBlocking(false);
-            Listener listener = new Listener(config, server, (InetSocketAddress) server.getLocalAddress());
+            BoundListener listener = new BoundListener(config, server, (InetSocketAddress) server.getLocalAddress());
             server.register(selector, SelectionKey.OP_ACCEPT, listener);
             return listener;
         } catch (IOException e) {
@@ -92,7 +92,7 @@ public final class Acceptor {
         }
     }
 
-    List<Listener> listeners() {
+    List<BoundListener> listeners() {
         return listeners;
     }
 
@@ -129,7 +129,7 @@ public final class Acceptor {
         try {
             while (running) {
                 long timeout = paused ? Math.max(1, TimeUnit.NANOSECONDS.toMillis(resumeAtNanos - System.nanoTime())) : 0;
-                selector.select(key -> acceptAll((Listener) key.attachment()), timeout);
+                selector.select(key -> acceptAll((BoundListener) key.attachment()), timeout);
                 if (paused && System.nanoTime() - resumeAtNanos >= 0) {
                     setAccepting(true);
                 }
@@ -142,7 +142,7 @@ public final class Acceptor {
         }
     }
 
-    private void acceptAll(Listener listener) {
+    private void acceptAll(BoundListener listener) {
         for (int i = 0; i < ACCEPTS_PER_WAKEUP && running && !paused; i++) {
             SocketChannel socket;
             try {
@@ -202,9 +202,9 @@ public final class Acceptor {
         }
     }
 
-    private void handOff(Listener listener, SocketChannel socket) {
+    private void handOff(BoundListener listener, SocketChannel socket) {
         if (!listener.tryOpen()) {
-            listener.reject(Listener.RejectReason.LIMIT);
+            listener.reject(BoundListener.RejectReason.LIMIT);
             byte[] reply;
             try {
                 reply = listener.config().handler().tooManyConnectionsReply();
@@ -219,7 +219,7 @@ public final class Acceptor {
             socket.configureBlocking(false);
             socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
         } catch (IOException e) {
-            listener.unopen();
+            listener.cancelAccept();
             closeQuietly(socket);
             return;
         }
@@ -239,8 +239,8 @@ public final class Acceptor {
                 loop = group.after(loop);
             }
         }
-        listener.unopen();
-        listener.reject(Listener.RejectReason.OVERLOAD);
+        listener.cancelAccept();
+        listener.reject(BoundListener.RejectReason.OVERLOAD);
         closeQuietly(socket);
     }
 
@@ -278,7 +278,7 @@ public final class Acceptor {
     }
 
     private void closeAll() {
-        for (Listener listener : listeners) {
+        for (BoundListener listener : listeners) {
             closeQuietly(listener.channel());
         }
         try {

@@ -2,7 +2,7 @@ package io.evbase.net;
 
 import io.evbase.buffer.BufferChain;
 import io.evbase.loop.EventBase;
-import io.evbase.loop.IoHandler;
+import io.evbase.loop.IoHandle;
 import io.evbase.loop.Scheduled;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -32,7 +32,7 @@ import java.util.logging.Logger;
  * {@link Handle#execute}, which is thread-safe, and the read-only introspection getters, which other threads may
  * call for a recent value.
  */
-public final class Connection implements IoHandler {
+public final class Connection implements IoHandle {
 
     private static final Logger LOG = Logger.getLogger(Connection.class.getName());
     /** Bytes read per readiness event at most, so one busy peer cannot starve the loop's others. */
@@ -54,8 +54,8 @@ public final class Connection implements IoHandler {
     private volatile long generation;
     private volatile State state = State.CLOSED;
     private volatile InetSocketAddress remoteAddress;
-    private Listener listener;
-    private ListenerConfig config;
+    private BoundListener listener;
+    private ListenerSpec config;
     private SocketChannel channel;
     private SelectionKey key;
     private Object attachment;
@@ -210,7 +210,7 @@ public final class Connection implements IoHandler {
 
     // ---------------------------------------------------------------- life cycle, called by LoopConnections
 
-    void open(long newId, SocketChannel socket, Listener newListener) throws IOException {
+    void open(long newId, SocketChannel socket, BoundListener newListener) throws IOException {
         id = newId;
         listener = newListener;
         config = newListener.config();

@@ -81,7 +81,7 @@ final class LoopConnections {
     }
 
     /** Opens a socket the acceptor handed over (after {@link #tryReserveHandOff()}). */
-    void open(SocketChannel socket, Listener listener) {
+    void open(SocketChannel socket, BoundListener listener) {
         pendingHandOffs.decrementAndGet();
         Connection c = free.pollFirst();
         if (c == null) {

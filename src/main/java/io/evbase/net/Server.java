@@ -27,7 +27,7 @@ public final class Server {
 
     private final EventBaseGroup group;
     private final BufferPool pool;
-    private final List<ListenerConfig> configs;
+    private final List<ListenerSpec> configs;
     private final List<LoopConnections> loops = new ArrayList<>();
     private final Duration acceptPause;
     private final Duration stallThreshold;
@@ -43,7 +43,7 @@ public final class Server {
      * @param acceptPause        how long accepting pauses when descriptors run out
      * @param stallThreshold     a loop busy in one iteration for longer gets new connections only if no other can
      */
-    public Server(EventBaseGroup group, BufferPool pool, List<ListenerConfig> listeners, int maxPendingHandOffs,
+    public Server(EventBaseGroup group, BufferPool pool, List<ListenerSpec> listeners, int maxPendingHandOffs,
             Duration acceptPause, Duration stallThreshold) {
         this.group = group;
         this.pool = pool;
@@ -56,12 +56,12 @@ public final class Server {
         }
     }
 
-    public Server(EventBaseGroup group, BufferPool pool, List<ListenerConfig> listeners, int maxPendingHandOffs,
+    public Server(EventBaseGroup group, BufferPool pool, List<ListenerSpec> listeners, int maxPendingHandOffs,
             Duration acceptPause) {
         this(group, pool, listeners, maxPendingHandOffs, acceptPause, Duration.ofSeconds(2));
     }
 
-    public Server(EventBaseGroup group, BufferPool pool, List<ListenerConfig> listeners) {
+    public Server(EventBaseGroup group, BufferPool pool, List<ListenerSpec> listeners) {
         this(group, pool, listeners, 4096, Duration.ofMillis(100));
     }
 
@@ -91,16 +91,16 @@ public final class Server {
     }
 
     /** The listeners to bind, known before {@link #start()}. */
-    public List<ListenerConfig> listenerConfigs() {
+    public List<ListenerSpec> listenerConfigs() {
         return configs;
     }
 
     /** The bound listeners; empty until {@link #start()}. */
-    public List<Listener> listeners() {
+    public List<BoundListener> listeners() {
         return acceptor == null ? List.of() : List.copyOf(acceptor.listeners());
     }
 
-    public Listener listener(String name) {
+    public BoundListener listener(String name) {
         return listeners().stream().filter(l -> l.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no listener " + name));
     }

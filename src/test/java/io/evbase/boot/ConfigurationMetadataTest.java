@@ -24,7 +24,7 @@ class ConfigurationMetadataTest {
         }
         assertThat(byName).containsKeys("evbase.workers", "evbase.dispatch", "evbase.stall-threshold",
                 "evbase.buffers.chunk-size", "evbase.shutdown.drain-timeout", "evbase.memcache.memory-limit");
-        for (PropertyDescriptor d : Introspector.getBeanInfo(EvbaseProperties.Listener.class, Object.class)
+        for (PropertyDescriptor d : Introspector.getBeanInfo(EvbaseProperties.ListenerProperties.class, Object.class)
                 .getPropertyDescriptors()) {
             String kebab = d.getName().replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
             for (String listener : new String[] {"echo", "memcache"}) {

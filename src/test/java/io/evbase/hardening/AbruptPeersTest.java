@@ -6,8 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.evbase.loop.EventBase;
 import io.evbase.net.CloseReason;
 import io.evbase.net.Connection;
-import io.evbase.net.Listener;
-import io.evbase.net.ListenerConfig;
+import io.evbase.net.BoundListener;
+import io.evbase.net.ListenerSpec;
 import io.evbase.protocol.ProtocolHandler;
 import io.evbase.support.Clients;
 import io.evbase.support.LineEchoHandler;
@@ -62,10 +62,10 @@ class AbruptPeersTest {
 
     @Test
     void resetsHalfClosesAndConnectCloseFloodsLeaveNothingBehind() throws Exception {
-        ListenerConfig config = ListenerConfig.of("big", 0, new BigReplyHandler());
+        ListenerSpec config = ListenerSpec.of("big", 0, new BigReplyHandler());
         ExecutorService threads = Executors.newFixedThreadPool(8);
         try (LoopLog log = LoopLog.capture(); TestServer ts = TestServer.start(config, 2, 16 * 1024)) {
-            Listener listener = ts.server.listener("big");
+            BoundListener listener = ts.server.listener("big");
             long baseline = ts.pool().inUseBytes();
 
             // 1. Reset in the middle of a 4 MiB reply: the server holds output when the reset comes.

@@ -38,7 +38,7 @@ class DescriptorExhaustionTest {
                 KeepAliveHttp http = new KeepAliveHttp(child.managementPort())) {
             int port = child.port("echo");
             long pid = child.pid();
-            boolean introspection = exists("io.evbase.boot.ReactorReadinessStateHealthIndicator");
+            boolean introspection = exists("io.evbase.boot.EvbaseReadinessStateHealthIndicator");
             // Warm up what is asked later, so that nothing needs a new descriptor (a jar, a class) while none is left.
             assertThat(http.get("/actuator/health/readiness").status()).isEqualTo(200);
             if (introspection) {

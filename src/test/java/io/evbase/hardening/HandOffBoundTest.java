@@ -7,9 +7,9 @@ import io.evbase.buffer.BufferPool;
 import io.evbase.loop.Dispatch;
 import io.evbase.loop.EventBase;
 import io.evbase.loop.EventBaseGroup;
-import io.evbase.net.Listener;
-import io.evbase.net.Listener.RejectReason;
-import io.evbase.net.ListenerConfig;
+import io.evbase.net.BoundListener;
+import io.evbase.net.BoundListener.RejectReason;
+import io.evbase.net.ListenerSpec;
 import io.evbase.net.Server;
 import io.evbase.support.Clients;
 import io.evbase.support.LineEchoHandler;
@@ -37,14 +37,14 @@ class HandOffBoundTest {
     @Test
     void aFullLoopIsSkippedAndWhenAllAreFullConnectionsAreShedAndCounted() throws Exception {
         Server server = new Server(new EventBaseGroup(2, "handoff-", Dispatch.ROUND_ROBIN),
-                new BufferPool(4096, 1 << 16, 1 << 20), List.of(ListenerConfig.of("line", 0, new LineEchoHandler())),
+                new BufferPool(4096, 1 << 16, 1 << 20), List.of(ListenerSpec.of("line", 0, new LineEchoHandler())),
                 QUEUE, Duration.ofMillis(100));
         server.start();
         List<Socket> clients = new ArrayList<>();
         CountDownLatch release0 = new CountDownLatch(1);
         CountDownLatch release1 = new CountDownLatch(1);
         try (LoopLog log = LoopLog.capture()) {
-            Listener listener = server.listener("line");
+            BoundListener listener = server.listener("line");
             EventBase loop0 = server.group().loops().get(0);
             EventBase loop1 = server.group().loops().get(1);
             int port = listener.port();
@@ -145,7 +145,7 @@ class HandOffBoundTest {
 
     /** Connects and waits until the acceptor has dealt with the connection (handed it over or shed it). */
     static Socket connectAndWaitForAccept(Server server, int port) throws IOException {
-        Listener l = server.listeners().get(0);
+        BoundListener l = server.listeners().get(0);
         long before = l.accepted() + l.rejected(RejectReason.OVERLOAD);
         Socket s = Clients.connect(port);
         await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2)).atMost(Duration.ofSeconds(5))

@@ -9,9 +9,9 @@ import io.evbase.loop.EventBase;
 import io.evbase.loop.EventBaseGroup;
 import io.evbase.net.CloseReason;
 import io.evbase.net.Connection;
-import io.evbase.net.Listener;
-import io.evbase.net.Listener.RejectReason;
-import io.evbase.net.ListenerConfig;
+import io.evbase.net.BoundListener;
+import io.evbase.net.BoundListener.RejectReason;
+import io.evbase.net.ListenerSpec;
 import io.evbase.net.Server;
 import io.evbase.protocol.ProtocolHandler;
 import io.evbase.support.Clients;
@@ -102,13 +102,13 @@ class IsolationTest {
 
     @Test
     void aThrowingHandlerClosesOnlyItsConnection() throws Exception {
-        ListenerConfig faulty = new ListenerConfig("faulty", "faulty", "127.0.0.1", 0, 1024,
+        ListenerSpec faulty = new ListenerSpec("faulty", "faulty", "127.0.0.1", 0, 1024,
                 new FaultyHandler(false, true), Duration.ZERO, Duration.ZERO, Duration.ZERO, 1 << 20, 64 << 10,
                 16 << 10, 10_000);
-        ListenerConfig openFails = ListenerConfig.of("open-fails", 0, new FaultyHandler(true, false));
-        ListenerConfig refusalFails = ListenerConfig.of("refusal-fails", 0, new FaultyHandler(false, false))
+        ListenerSpec openFails = ListenerSpec.of("open-fails", 0, new FaultyHandler(true, false));
+        ListenerSpec refusalFails = ListenerSpec.of("refusal-fails", 0, new FaultyHandler(false, false))
                 .withMaxConnections(1);
-        ListenerConfig line = ListenerConfig.of("line", 0, new LineEchoHandler());
+        ListenerSpec line = ListenerSpec.of("line", 0, new LineEchoHandler());
         BufferPool pool = new BufferPool(4096, 1 << 16, 1 << 20);
         Server server = new Server(new EventBaseGroup(2, "iso-", Dispatch.ROUND_ROBIN), pool,
                 List.of(faulty, openFails, refusalFails, line), 4096, Duration.ofMillis(100));
@@ -127,7 +127,7 @@ class IsolationTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> bystanderReplies.get() > 100);
 
             int port = server.listener("faulty").port();
-            Listener f = server.listener("faulty");
+            BoundListener f = server.listener("faulty");
             int rounds = 20;
             long start = System.nanoTime();
             for (int i = 0; i < rounds; i++) {
@@ -213,7 +213,7 @@ class IsolationTest {
         };
         Duration stallThreshold = Duration.ofMillis(200);
         Server server = new Server(new EventBaseGroup(2, "stall-", Dispatch.ROUND_ROBIN),
-                new BufferPool(4096, 1 << 16, 1 << 20), List.of(ListenerConfig.of("line", 0, stalling)), 4096,
+                new BufferPool(4096, 1 << 16, 1 << 20), List.of(ListenerSpec.of("line", 0, stalling)), 4096,
                 Duration.ofMillis(100), stallThreshold);
         server.start();
         List<Socket> clients = new ArrayList<>();

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.evbase.net.Connection;
-import io.evbase.net.ListenerConfig;
-import io.evbase.net.Listener.RejectReason;
+import io.evbase.net.ListenerSpec;
+import io.evbase.net.BoundListener.RejectReason;
 import io.evbase.protocol.ProtocolHandler;
 import io.evbase.support.Clients;
 import io.evbase.support.LineEchoHandler;
@@ -70,7 +70,7 @@ class MaxConnectionsTest {
     private void refuseOverTheLimit(String name, ProtocolHandler handler, String request) throws Exception {
         int limit = 20;
         int over = 200;
-        ListenerConfig config = ListenerConfig.of(name, 0, handler).withMaxConnections(limit);
+        ListenerSpec config = ListenerSpec.of(name, 0, handler).withMaxConnections(limit);
         ExecutorService pool = Executors.newFixedThreadPool(32);
         List<Socket> admitted = new ArrayList<>();
         try (LoopLog log = LoopLog.capture(); TestServer ts = TestServer.start(config)) {

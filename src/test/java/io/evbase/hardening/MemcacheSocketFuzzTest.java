@@ -8,8 +8,8 @@ import io.evbase.loop.Dispatch;
 import io.evbase.loop.EventBase;
 import io.evbase.loop.EventBaseGroup;
 import io.evbase.net.CloseReason;
-import io.evbase.net.Listener;
-import io.evbase.net.ListenerConfig;
+import io.evbase.net.BoundListener;
+import io.evbase.net.ListenerSpec;
 import io.evbase.net.Server;
 import io.evbase.protocol.memcache.MemcacheFuzzAccess;
 import io.evbase.protocol.memcache.MemcacheHandler;
@@ -58,10 +58,10 @@ class MemcacheSocketFuzzTest {
     private Server b;
     private LoopLog log;
 
-    private Server server(String name, List<ListenerConfig> extra) throws IOException {
-        List<ListenerConfig> listeners = new ArrayList<>();
+    private Server server(String name, List<ListenerSpec> extra) throws IOException {
+        List<ListenerSpec> listeners = new ArrayList<>();
         for (int j = 0; j < SLOTS; j++) {
-            listeners.add(ListenerConfig.of("slot" + j, 0, MemcacheFuzzAccess.frozenHandler())
+            listeners.add(ListenerSpec.of("slot" + j, 0, MemcacheFuzzAccess.frozenHandler())
                     .withWatermarks(64 << 10, 64 << 10, 16 << 10));
         }
         listeners.addAll(extra);
@@ -73,8 +73,8 @@ class MemcacheSocketFuzzTest {
     @Test
     void mutatedSessionsAnswerAlikeHoweverTheyArriveAndHarmNothing() throws Exception {
         log = LoopLog.capture();
-        a = server("mc-a", List.of(ListenerConfig.of("chaos", 0, MemcacheFuzzAccess.frozenHandler()),
-                ListenerConfig.of("bystander", 0, new MemcacheHandler())));
+        a = server("mc-a", List.of(ListenerSpec.of("chaos", 0, MemcacheFuzzAccess.frozenHandler()),
+                ListenerSpec.of("bystander", 0, new MemcacheHandler())));
         b = server("mc-b", List.of());
         int inputs = Fuzz.inputs(10_000);
         ExecutorService slots = Executors.newFixedThreadPool(SLOTS + 1);
@@ -268,7 +268,7 @@ class MemcacheSocketFuzzTest {
     static void startPropertyServer() throws IOException {
         propertyLog = LoopLog.capture();
         propertyServer = new Server(new EventBaseGroup(2, "mc-prop-", Dispatch.ROUND_ROBIN),
-                new BufferPool(4096, 1 << 18, 4 << 20), List.of(ListenerConfig.of("memcache", 0, new MemcacheHandler())))
+                new BufferPool(4096, 1 << 18, 4 << 20), List.of(ListenerSpec.of("memcache", 0, new MemcacheHandler())))
                 .start();
     }
 
@@ -343,7 +343,7 @@ class MemcacheSocketFuzzTest {
 
     private static String invariants(Server s) {
         Map<CloseReason, Long> all = new EnumMap<>(CloseReason.class);
-        for (Listener l : s.listeners()) {
+        for (BoundListener l : s.listeners()) {
             await().atMost(Duration.ofSeconds(20)).until(() -> l.openConnections() == 0);
             long closed = 0;
             for (CloseReason r : CloseReason.values()) {

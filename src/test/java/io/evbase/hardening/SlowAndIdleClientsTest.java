@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.evbase.net.CloseReason;
-import io.evbase.net.Listener;
-import io.evbase.net.ListenerConfig;
+import io.evbase.net.BoundListener;
+import io.evbase.net.ListenerSpec;
 import io.evbase.support.Clients;
 import io.evbase.support.LineEchoHandler;
 import io.evbase.support.TestServer;
@@ -35,10 +35,10 @@ class SlowAndIdleClientsTest {
 
     @Test
     void idleClientsAndAByteASecondRequestAreCutOffAndCounted() throws Exception {
-        ListenerConfig config = ListenerConfig.of("line", 0, new LineEchoHandler()).withTimeouts(IDLE, READ, Duration.ZERO);
+        ListenerSpec config = ListenerSpec.of("line", 0, new LineEchoHandler()).withTimeouts(IDLE, READ, Duration.ZERO);
         ExecutorService threads = Executors.newCachedThreadPool();
         try (LoopLog log = LoopLog.capture(); TestServer ts = TestServer.start(config)) {
-            Listener listener = ts.server.listener("line");
+            BoundListener listener = ts.server.listener("line");
             int idlers = 50;
             List<Future<Long>> idle = new ArrayList<>();
             for (int i = 0; i < idlers; i++) {
@@ -127,11 +127,11 @@ class SlowAndIdleClientsTest {
      */
     @Test
     void memcacheCommandAndValueSentAByteASecondAreCutOffByTheReadTimeout() throws Exception {
-        ListenerConfig config = ListenerConfig.of("memcache", 0, new io.evbase.protocol.memcache.MemcacheHandler())
+        ListenerSpec config = ListenerSpec.of("memcache", 0, new io.evbase.protocol.memcache.MemcacheHandler())
                 .withTimeouts(IDLE, READ, Duration.ZERO);
         ExecutorService threads = Executors.newCachedThreadPool();
         try (LoopLog log = LoopLog.capture(); TestServer ts = TestServer.start(config)) {
-            Listener listener = ts.server.listener("memcache");
+            BoundListener listener = ts.server.listener("memcache");
             Future<Long> idler = threads.submit(() -> {
                 try (Socket s = Clients.connect(ts.port)) {
                     long start = System.nanoTime();

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.evbase.net.Connection;
-import io.evbase.net.ListenerConfig;
+import io.evbase.net.ListenerSpec;
 import io.evbase.net.ConnectionHandler;
 import io.evbase.protocol.LineFramer;
 import io.evbase.protocol.ProtocolHandler;
@@ -83,7 +83,7 @@ class SlowConsumerTest {
 
     private void measure(String name, ConnectionHandler handler, String request, int largestReply, boolean oneByOne)
             throws Exception {
-        ListenerConfig config = ListenerConfig.of("slow", 0, handler).withWatermarks(READ_HIGH, WRITE_HIGH, WRITE_LOW);
+        ListenerSpec config = ListenerSpec.of("slow", 0, handler).withWatermarks(READ_HIGH, WRITE_HIGH, WRITE_LOW);
         try (LoopLog log = LoopLog.capture(); TestServer ts = TestServer.start(config, 1, CHUNK);
                 SocketChannel hog = SocketChannel.open()) {
             hog.setOption(StandardSocketOptions.SO_RCVBUF, 16 * KIB); // before connect, so the window stays small

@@ -8,8 +8,8 @@ import io.evbase.loop.Dispatch;
 import io.evbase.loop.EventBase;
 import io.evbase.loop.EventBaseGroup;
 import io.evbase.net.CloseReason;
-import io.evbase.net.Listener;
-import io.evbase.net.ListenerConfig;
+import io.evbase.net.BoundListener;
+import io.evbase.net.ListenerSpec;
 import io.evbase.net.Server;
 import io.evbase.protocol.echo.EchoHandler;
 import io.evbase.support.Clients;
@@ -71,9 +71,9 @@ class SocketFuzzTest {
     static void start() throws IOException {
         log = LoopLog.capture();
         pool = new BufferPool(4096, 1 << 18, 4 << 20);
-        ListenerConfig lines = ListenerConfig.of("lines", 0, new RequestReplyHandler())
+        ListenerSpec lines = ListenerSpec.of("lines", 0, new RequestReplyHandler())
                 .withWatermarks(64 << 10, 64 << 10, 16 << 10);
-        ListenerConfig echo = ListenerConfig.of("echo", 0, new EchoHandler()).withWatermarks(64 << 10, 64 << 10, 16 << 10);
+        ListenerSpec echo = ListenerSpec.of("echo", 0, new EchoHandler()).withWatermarks(64 << 10, 64 << 10, 16 << 10);
         server = new Server(new EventBaseGroup(2, "fuzz-", Dispatch.ROUND_ROBIN), pool, List.of(lines, echo));
         server.start();
     }
@@ -81,7 +81,7 @@ class SocketFuzzTest {
     /** The invariants after a fuzz run: nothing died, leaked or escaped; every connection counted. */
     static String stop(String what) throws InterruptedException {
         try {
-            for (Listener l : server.listeners()) {
+            for (BoundListener l : server.listeners()) {
                 await().atMost(Duration.ofSeconds(20)).until(() -> l.openConnections() == 0);
                 long closed = 0;
                 for (CloseReason r : CloseReason.values()) {
@@ -102,7 +102,7 @@ class SocketFuzzTest {
         }
     }
 
-    private static Map<CloseReason, Long> closedByReason(Listener l) {
+    private static Map<CloseReason, Long> closedByReason(BoundListener l) {
         Map<CloseReason, Long> m = new EnumMap<>(CloseReason.class);
         for (CloseReason r : CloseReason.values()) {
             if (l.closed(r) > 0) {
@@ -118,7 +118,7 @@ class SocketFuzzTest {
 
     /** What a session saw: null if all was as the model says, else what differed. */
     static String play(Session s, ExecutorService writers) throws Exception {
-        Listener listener = server.listener(s.echo() ? "echo" : "lines");
+        BoundListener listener = server.listener(s.echo() ? "echo" : "lines");
         byte[] expected;
         boolean serverCloses;
         if (s.echo()) {

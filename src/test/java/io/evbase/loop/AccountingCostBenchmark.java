@@ -44,7 +44,7 @@ public final class AccountingCostBenchmark {
             long workStart = System.nanoTime(); // stands for startWork(), which runs with or without accounting
             long start = System.nanoTime();
             stats.ioEvent();
-            stats.callback(System.nanoTime() - start, handler);
+            stats.recordCallback(System.nanoTime() - start, handler);
             stats.addBusy(System.nanoTime() - workStart);
         }
         return (System.nanoTime() - t0) / (double) rounds - nanoTimeCost(rounds / 10);
@@ -58,7 +58,7 @@ public final class AccountingCostBenchmark {
             long latency = System.nanoTime() - posted;
             long start = System.nanoTime();
             stats.taskRun(latency);
-            stats.callback(System.nanoTime() - start, task);
+            stats.recordCallback(System.nanoTime() - start, task);
         }
         return (System.nanoTime() - t0) / (double) rounds;
     }

@@ -1,7 +1,7 @@
 package io.evbase.loop;
 
 import io.evbase.buffer.BufferPool;
-import io.evbase.net.ListenerConfig;
+import io.evbase.net.ListenerSpec;
 import io.evbase.net.Server;
 import io.evbase.protocol.echo.EchoHandler;
 import java.io.IOException;
@@ -40,7 +40,7 @@ public final class AccountingOverheadBenchmark {
 
         EventBaseGroup group = new EventBaseGroup(1, "bench-loop-", Dispatch.ROUND_ROBIN);
         Server server = new Server(group, new BufferPool(16 * 1024, 1 << 20, 64 << 20),
-                List.of(new ListenerConfig("echo", "echo", "127.0.0.1", 0, 1024, new EchoHandler(), Duration.ZERO,
+                List.of(new ListenerSpec("echo", "echo", "127.0.0.1", 0, 1024, new EchoHandler(), Duration.ZERO,
                         Duration.ZERO, Duration.ZERO, 1 << 20, 1 << 20, 256 << 10, 10_000)));
         server.start();
         int port = server.listener("echo").port();

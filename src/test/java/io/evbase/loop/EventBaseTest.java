@@ -109,7 +109,7 @@ class EventBaseTest {
         AtomicInteger failures = new AtomicInteger();
         loop.execute(() -> {
             try {
-                loop.register(pipe.source(), SelectionKey.OP_READ, new IoHandler() {
+                loop.register(pipe.source(), SelectionKey.OP_READ, new IoHandle() {
                     @Override
                     public void handleIo(int readyOps) {
                         throw new IllegalStateException("handler bug");
@@ -142,7 +142,7 @@ class EventBaseTest {
         Pipe pipe = Pipe.open();
         pipe.source().configureBlocking(false);
         AtomicInteger bytes = new AtomicInteger();
-        IoHandler reader = new IoHandler() {
+        IoHandle reader = new IoHandle() {
             @Override
             public void handleIo(int readyOps) throws IOException {
                 ByteBuffer b = ByteBuffer.allocate(16);

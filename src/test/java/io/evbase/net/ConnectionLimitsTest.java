@@ -28,7 +28,7 @@ class ConnectionLimitsTest {
     void aClientThatNeverReadsIsHeldToTheWatermarksAndOthersAreUnaffected() throws Exception {
         int readHigh = 64 * KIB;
         int writeHigh = 128 * KIB;
-        ListenerConfig config = ListenerConfig.of("echo", 0, new EchoHandler()).withWatermarks(readHigh, writeHigh, 32 * KIB);
+        ListenerSpec config = ListenerSpec.of("echo", 0, new EchoHandler()).withWatermarks(readHigh, writeHigh, 32 * KIB);
         try (TestServer ts = TestServer.start(config, 1, 16 * KIB);
                 SocketChannel hog = SocketChannel.open(new InetSocketAddress("127.0.0.1", ts.port))) {
             hog.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 64 * KIB);
@@ -73,7 +73,7 @@ class ConnectionLimitsTest {
 
     @Test
     void idleConnectionsAreClosedAfterTheIdleTimeout() throws Exception {
-        ListenerConfig config = ListenerConfig.of("echo", 0, new EchoHandler())
+        ListenerSpec config = ListenerSpec.of("echo", 0, new EchoHandler())
                 .withTimeouts(Duration.ofMillis(300), Duration.ZERO, Duration.ZERO);
         try (TestServer ts = TestServer.start(config); Socket s = Clients.connect(ts.port)) {
             long start = System.nanoTime();
@@ -88,7 +88,7 @@ class ConnectionLimitsTest {
 
     @Test
     void aRequestTrickledByteByByteIsCutOffByTheReadTimeout() throws Exception {
-        ListenerConfig config = ListenerConfig.of("line", 0, new LineEchoHandler())
+        ListenerSpec config = ListenerSpec.of("line", 0, new LineEchoHandler())
                 .withTimeouts(Duration.ZERO, Duration.ofMillis(500), Duration.ZERO);
         try (TestServer ts = TestServer.start(config); Socket s = Clients.connect(ts.port)) {
             long start = System.nanoTime();
@@ -110,7 +110,7 @@ class ConnectionLimitsTest {
 
     @Test
     void completeRequestsKeepTheReadTimeoutAway() throws Exception {
-        ListenerConfig config = ListenerConfig.of("line", 0, new LineEchoHandler())
+        ListenerSpec config = ListenerSpec.of("line", 0, new LineEchoHandler())
                 .withTimeouts(Duration.ZERO, Duration.ofMillis(300), Duration.ZERO);
         try (TestServer ts = TestServer.start(config); Socket s = Clients.connect(ts.port)) {
             for (int i = 0; i < 10; i++) {
@@ -124,7 +124,7 @@ class ConnectionLimitsTest {
 
     @Test
     void outputThatMakesNoProgressIsAbortedByTheWriteTimeout() throws Exception {
-        ListenerConfig config = ListenerConfig.of("echo", 0, new EchoHandler())
+        ListenerSpec config = ListenerSpec.of("echo", 0, new EchoHandler())
                 .withTimeouts(Duration.ZERO, Duration.ZERO, Duration.ofMillis(400));
         try (TestServer ts = TestServer.start(config);
                 SocketChannel hog = SocketChannel.open(new InetSocketAddress("127.0.0.1", ts.port))) {
@@ -149,7 +149,7 @@ class ConnectionLimitsTest {
 
     @Test
     void aThrowingHandlerClosesOnlyItsConnection() throws Exception {
-        ListenerConfig config = ListenerConfig.of("line", 0, new LineEchoHandler());
+        ListenerSpec config = ListenerSpec.of("line", 0, new LineEchoHandler());
         try (TestServer ts = TestServer.start(config, 1, 16 * KIB);
                 Socket bystander = Clients.connect(ts.port);
                 Socket victim = Clients.connect(ts.port)) {
@@ -164,7 +164,7 @@ class ConnectionLimitsTest {
     @Test
     void recycledConnectionsAndChunksCarryNothingOfThePreviousPeer() throws Exception {
         // One loop and a tiny write watermark, so the next peers land on the objects and chunks peer A left.
-        ListenerConfig config = ListenerConfig.of("line", 0, new LineEchoHandler()).withWatermarks(8 * KIB, 4 * KIB, KIB);
+        ListenerSpec config = ListenerSpec.of("line", 0, new LineEchoHandler()).withWatermarks(8 * KIB, 4 * KIB, KIB);
         try (TestServer ts = TestServer.start(config, 1, KIB)) {
             byte[] secret = ("SECRET-" + "A".repeat(90) + "\n").getBytes(StandardCharsets.US_ASCII);
             for (int round = 0; round < 5; round++) {
@@ -207,7 +207,7 @@ class ConnectionLimitsTest {
 
     @Test
     void overTheConnectionLimitClientsAreRefusedAndCounted() throws Exception {
-        ListenerConfig config = ListenerConfig.of("echo", 0, new EchoHandler()).withMaxConnections(2);
+        ListenerSpec config = ListenerSpec.of("echo", 0, new EchoHandler()).withMaxConnections(2);
         try (TestServer ts = TestServer.start(config);
                 Socket first = Clients.connect(ts.port);
                 Socket second = Clients.connect(ts.port)) {
@@ -220,7 +220,7 @@ class ConnectionLimitsTest {
                     // also a refusal
                 }
             }
-            assertThat(ts.server.listener("echo").rejected(Listener.RejectReason.LIMIT)).isEqualTo(1);
+            assertThat(ts.server.listener("echo").rejected(BoundListener.RejectReason.LIMIT)).isEqualTo(1);
             first.getOutputStream().write('1');
             assertThat(first.getInputStream().read()).isEqualTo('1');
         }

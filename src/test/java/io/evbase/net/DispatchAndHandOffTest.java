@@ -27,7 +27,7 @@ class DispatchAndHandOffTest {
     @Test
     void leastConnectionsFillsTheEmptierLoop() throws Exception {
         Server server = new Server(new EventBaseGroup(2, "lc-", Dispatch.LEAST_CONNECTIONS),
-                new BufferPool(4096, 1 << 16, 1 << 20), List.of(ListenerConfig.of("echo", 0, new EchoHandler())));
+                new BufferPool(4096, 1 << 16, 1 << 20), List.of(ListenerSpec.of("echo", 0, new EchoHandler())));
         server.start();
         List<Socket> clients = new ArrayList<>();
         try {
@@ -104,7 +104,7 @@ class DispatchAndHandOffTest {
     void slowWorkRepliesThroughTheLoopAndNeverReachesARecycledConnection() throws Exception {
         SlowWorkHandler handler = new SlowWorkHandler();
         Server server = new Server(new EventBaseGroup(1, "slow-", Dispatch.ROUND_ROBIN),
-                new BufferPool(4096, 1 << 16, 1 << 20), List.of(ListenerConfig.of("slow", 0, handler)));
+                new BufferPool(4096, 1 << 16, 1 << 20), List.of(ListenerSpec.of("slow", 0, handler)));
         server.start();
         try {
             int port = server.listener("slow").port();

@@ -25,7 +25,7 @@ class EchoServerTest {
     @Test
     void hundredsOfConcurrentClientsGetTheirOwnBytesBack() throws Exception {
         int clients = 300;
-        try (TestServer ts = TestServer.start(ListenerConfig.of("echo", 0, new EchoHandler()), 2, 16 * 1024)) {
+        try (TestServer ts = TestServer.start(ListenerSpec.of("echo", 0, new EchoHandler()), 2, 16 * 1024)) {
             ExecutorService pool = Executors.newFixedThreadPool(2 * clients);
             try {
                 List<Future<Boolean>> results = new ArrayList<>();
@@ -43,7 +43,7 @@ class EchoServerTest {
                 for (Future<Boolean> f : results) {
                     assertThat(f.get(120, TimeUnit.SECONDS)).isTrue();
                 }
-                Listener listener = ts.server.listener("echo");
+                BoundListener listener = ts.server.listener("echo");
                 System.out.printf("echo: %d clients, %d MiB echoed, pool holds %d KiB of chunks afterwards%n", clients,
                         total >> 20, ts.pool().allocatedBytes() >> 10);
                 assertThat(listener.accepted()).isEqualTo(clients);
@@ -77,7 +77,7 @@ class EchoServerTest {
 
     @Test
     void bytesWrittenOneAtATimeComeBackInOrder() throws Exception {
-        try (TestServer ts = TestServer.start(ListenerConfig.of("echo", 0, new EchoHandler()));
+        try (TestServer ts = TestServer.start(ListenerSpec.of("echo", 0, new EchoHandler()));
                 Socket s = Clients.connect(ts.port)) {
             OutputStream out = s.getOutputStream();
             byte[] sent = new byte[2000];
@@ -92,7 +92,7 @@ class EchoServerTest {
 
     @Test
     void halfCloseFlushesTheRestThenCloses() throws Exception {
-        try (TestServer ts = TestServer.start(ListenerConfig.of("echo", 0, new EchoHandler()));
+        try (TestServer ts = TestServer.start(ListenerSpec.of("echo", 0, new EchoHandler()));
                 Socket s = Clients.connect(ts.port)) {
             byte[] sent = new byte[300_000];
             new Random(8).nextBytes(sent);
@@ -107,7 +107,7 @@ class EchoServerTest {
             writer.start();
             assertThat(Clients.readToEnd(s.getInputStream())).isEqualTo(sent);
             writer.join();
-            Listener listener = ts.server.listener("echo");
+            BoundListener listener = ts.server.listener("echo");
             await().atMost(Duration.ofSeconds(10)).until(() -> listener.closed(CloseReason.PEER_CLOSED) == 1);
         }
     }

@@ -3,7 +3,7 @@ package io.evbase.support;
 import io.evbase.buffer.BufferPool;
 import io.evbase.loop.Dispatch;
 import io.evbase.loop.EventBaseGroup;
-import io.evbase.net.ListenerConfig;
+import io.evbase.net.ListenerSpec;
 import io.evbase.net.Server;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,11 +22,11 @@ public final class TestServer implements AutoCloseable {
         this.port = server.listeners().get(0).port();
     }
 
-    public static TestServer start(ListenerConfig listener) {
+    public static TestServer start(ListenerSpec listener) {
         return start(listener, 2, 1024);
     }
 
-    public static TestServer start(ListenerConfig listener, int loops, int chunkSize) {
+    public static TestServer start(ListenerSpec listener, int loops, int chunkSize) {
         EventBaseGroup group = new EventBaseGroup(loops, "test-loop-", Dispatch.ROUND_ROBIN);
         BufferPool pool = new BufferPool(chunkSize, 64L * chunkSize, 4L << 20);
         Server server = new Server(group, pool, List.of(listener.withPort(0)));
@@ -38,8 +38,8 @@ public final class TestServer implements AutoCloseable {
     }
 
     public static TestServer start(String name, io.evbase.net.ConnectionHandler handler,
-            UnaryOperator<ListenerConfig> tweak) {
-        return start(tweak.apply(ListenerConfig.of(name, 0, handler)));
+            UnaryOperator<ListenerSpec> tweak) {
+        return start(tweak.apply(ListenerSpec.of(name, 0, handler)));
     }
 
     public BufferPool pool() {

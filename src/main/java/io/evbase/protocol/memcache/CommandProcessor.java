@@ -31,7 +31,7 @@ final class CommandProcessor implements CommandSink {
     final MemcacheStats stats;
     final BufferChain out;
     final Tokenizer tok = new Tokenizer();
-    final CNumbers num = new CNumbers();
+    final StrtolParser num = new StrtolParser();
     final MetaCommands meta;
     final StatsReporter statsReporter;
     final RequestParser parser;

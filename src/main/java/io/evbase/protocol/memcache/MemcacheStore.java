@@ -375,7 +375,7 @@ public final class MemcacheStore {
         if (reqCas != 0 && old.cas != reqCas) {
             return new DeltaOutcome(DeltaStatus.CAS_MISMATCH, null, 0);
         }
-        CNumbers n = new CNumbers();
+        StrtolParser n = new StrtolParser();
         if (!n.strtoull(old.data, 0, old.data.length)) {
             return new DeltaOutcome(DeltaStatus.NON_NUMERIC, null, 0);
         }

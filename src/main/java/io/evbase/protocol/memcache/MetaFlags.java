@@ -45,7 +45,7 @@ final class MetaFlags {
      * @param defaultError the message for errors that name none (the command's generic one)
      * @return false on an error, whose message is in {@link #errstr}
      */
-    boolean parse(byte[] line, Tokenizer tok, int first, MemcacheStore store, CNumbers num, String defaultError) {
+    boolean parse(byte[] line, Tokenizer tok, int first, MemcacheStore store, StrtolParser num, String defaultError) {
         errstr = defaultError;
         key = java.util.Arrays.copyOfRange(line, tok.start[1], tok.end(1));
         boolean[] seen = new boolean[127];

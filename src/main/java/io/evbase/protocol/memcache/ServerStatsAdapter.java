@@ -2,7 +2,7 @@ package io.evbase.protocol.memcache;
 
 import io.evbase.loop.EventBase;
 import io.evbase.net.ConnectionInfo;
-import io.evbase.net.Listener;
+import io.evbase.net.BoundListener;
 import io.evbase.net.Server;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,7 +48,7 @@ public final class ServerStatsAdapter implements ServerStatsSource {
             return 0;
         }
         int max = 0;
-        for (Listener l : s.listeners()) {
+        for (BoundListener l : s.listeners()) {
             if (l.config().handler() instanceof MemcacheHandler) {
                 max += l.config().maxConnections();
             }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.evbase.net.CloseReason;
-import io.evbase.net.ListenerConfig;
+import io.evbase.net.ListenerSpec;
 import io.evbase.support.Clients;
 import io.evbase.support.TestServer;
 import java.net.Socket;
@@ -17,7 +17,7 @@ class MemcacheReadTimeoutTest {
 
     @Test
     void aValueThatStopsHalfwayIsCutByTheReadTimeout() throws Exception {
-        ListenerConfig config = ListenerConfig.of("memcache", 0, new MemcacheHandler())
+        ListenerSpec config = ListenerSpec.of("memcache", 0, new MemcacheHandler())
                 .withTimeouts(Duration.ZERO, Duration.ofMillis(400), Duration.ZERO);
         try (TestServer ts = TestServer.start(config); Socket s = Clients.connect(ts.port)) {
             long start = System.nanoTime();
@@ -31,7 +31,7 @@ class MemcacheReadTimeoutTest {
 
     @Test
     void completeCommandsAreNotCut() throws Exception {
-        ListenerConfig config = ListenerConfig.of("memcache", 0, new MemcacheHandler())
+        ListenerSpec config = ListenerSpec.of("memcache", 0, new MemcacheHandler())
                 .withTimeouts(Duration.ZERO, Duration.ofMillis(300), Duration.ZERO);
         try (TestServer ts = TestServer.start(config); Socket s = Clients.connect(ts.port)) {
             for (int i = 0; i < 5; i++) {

@@ -3,7 +3,7 @@ package io.evbase.protocol.memcache;
 import io.evbase.buffer.BufferPool;
 import io.evbase.loop.Dispatch;
 import io.evbase.loop.EventBaseGroup;
-import io.evbase.net.ListenerConfig;
+import io.evbase.net.ListenerSpec;
 import io.evbase.net.Server;
 import java.time.Duration;
 import java.util.List;
@@ -30,7 +30,7 @@ final class MemcacheTestServer implements AutoCloseable {
         MemcacheStore store = new MemcacheStore(settings.memoryLimit(), settings.maxItemSize(), clock);
         handler = new MemcacheHandler(store, settings, statsSource);
         server = new Server(new EventBaseGroup(2, "test-loop-", Dispatch.ROUND_ROBIN),
-                new BufferPool(16384, 1 << 20, 64 << 20), List.of(ListenerConfig.of("memcache", port, handler)));
+                new BufferPool(16384, 1 << 20, 64 << 20), List.of(ListenerSpec.of("memcache", port, handler)));
         server.start();
         statsSource.attach(server);
     }

@@ -175,7 +175,7 @@ class RequestParserTest {
 
     @Test
     void numbersParseAsCDoes() {
-        CNumbers n = new CNumbers();
+        StrtolParser n = new StrtolParser();
         assertTrue(n.strtoul32(b("4294967296"), 0, 10));
         assertEquals(0, n.value);
         assertTrue(n.strtol32(b("4294967297"), 0, 10));

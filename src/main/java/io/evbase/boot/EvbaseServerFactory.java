@@ -2,7 +2,7 @@ package io.evbase.boot;
 
 import io.evbase.buffer.BufferPool;
 import io.evbase.loop.EventBaseGroup;
-import io.evbase.net.ListenerConfig;
+import io.evbase.net.ListenerSpec;
 import io.evbase.net.Server;
 import io.evbase.protocol.ProtocolHandler;
 import java.util.ArrayList;
@@ -17,22 +17,22 @@ import org.springframework.beans.factory.NoSuchBeanDefinitionException;
  *
  * <p>Threading: used once, on the thread that refreshes the application context.
  */
-final class ReactorServerFactory {
+final class EvbaseServerFactory {
 
-    private ReactorServerFactory() {
+    private EvbaseServerFactory() {
     }
 
     static Server create(EvbaseProperties properties, EventBaseGroup group, BufferPool pool,
             ListableBeanFactory beans) {
-        List<ListenerConfig> listeners = new ArrayList<>();
-        for (Map.Entry<String, EvbaseProperties.Listener> entry : properties.getListeners().entrySet()) {
+        List<ListenerSpec> listeners = new ArrayList<>();
+        for (Map.Entry<String, EvbaseProperties.ListenerProperties> entry : properties.getListeners().entrySet()) {
             listeners.add(listenerConfig(entry.getKey(), entry.getValue(), beans));
         }
         return new Server(group, pool, listeners, properties.getHandOffQueueSize(), properties.getAcceptPause(),
                 properties.getStallThreshold());
     }
 
-    static ListenerConfig listenerConfig(String name, EvbaseProperties.Listener l, ListableBeanFactory beans) {
+    static ListenerSpec listenerConfig(String name, EvbaseProperties.ListenerProperties l, ListableBeanFactory beans) {
         String protocol = l.getProtocol();
         if (protocol == null || protocol.isBlank()) {
             throw new IllegalStateException("evbase.listeners." + name + ".protocol is not set");
@@ -45,7 +45,7 @@ final class ReactorServerFactory {
                     + " names no ProtocolHandler bean; known protocols: "
                     + String.join(", ", beans.getBeanNamesForType(ProtocolHandler.class)), e);
         }
-        return new ListenerConfig(name, protocol, l.getBindAddress(), l.getPort(), l.getBacklog(), handler,
+        return new ListenerSpec(name, protocol, l.getBindAddress(), l.getPort(), l.getBacklog(), handler,
                 l.getIdleTimeout(), l.getReadTimeout(), l.getWriteTimeout(), toInt(name, l.getReadHighWatermark()),
                 toInt(name, l.getWriteHighWatermark()), toInt(name, l.getWriteLowWatermark()), l.getMaxConnections());
     }

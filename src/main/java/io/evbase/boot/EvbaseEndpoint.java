@@ -10,7 +10,7 @@ import io.evbase.loop.LoopStats;
 import io.evbase.loop.StallWatchdog;
 import io.evbase.net.CloseReason;
 import io.evbase.net.ConnectionInfo;
-import io.evbase.net.Listener;
+import io.evbase.net.BoundListener;
 import io.evbase.net.Server;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,7 +43,7 @@ import org.springframework.boot.actuate.endpoint.annotation.Selector;
  * answer within {@link #CONNECTIONS_TIMEOUT} (a stalled one).
  */
 @Endpoint(id = "reactor")
-public class ReactorEndpoint {
+public class EvbaseEndpoint {
 
     /** How long the connection listing waits for each loop to describe its connections. */
     static final Duration CONNECTIONS_TIMEOUT = Duration.ofMillis(500);
@@ -54,7 +54,7 @@ public class ReactorEndpoint {
     private final LoopSampler sampler;
     private final StallWatchdog watchdog;
 
-    public ReactorEndpoint(Server server, LoopSampler sampler, StallWatchdog watchdog) {
+    public EvbaseEndpoint(Server server, LoopSampler sampler, StallWatchdog watchdog) {
         this.server = server;
         this.sampler = sampler;
         this.watchdog = watchdog;
@@ -123,9 +123,9 @@ public class ReactorEndpoint {
     private List<ListenerDescriptor> listeners() {
         boolean paused = server.isAcceptPaused();
         List<ListenerDescriptor> list = new ArrayList<>();
-        for (Listener l : server.listeners()) {
+        for (BoundListener l : server.listeners()) {
             Map<String, Long> rejected = new LinkedHashMap<>();
-            for (Listener.RejectReason r : Listener.RejectReason.values()) {
+            for (BoundListener.RejectReason r : BoundListener.RejectReason.values()) {
                 rejected.put(r.tag(), l.rejected(r));
             }
             Map<String, Long> closed = new LinkedHashMap<>();

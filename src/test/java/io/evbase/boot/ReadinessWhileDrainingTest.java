@@ -16,7 +16,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * What Kubernetes sees when the pod is told to stop: the application drains its connections while the probes
  * keep answering, readiness OUT_OF_SERVICE (503) and liveness UP, until the last connection is gone.
  */
-class ReadinessWhileDrainingTests {
+class ReadinessWhileDrainingTest {
 
     @Test
     void readinessGoesOutOfServiceWhileTheServerDrains() throws Exception {

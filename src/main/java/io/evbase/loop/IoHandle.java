@@ -7,7 +7,7 @@ import java.io.IOException;
  *
  * <p>Threading: both methods run on the owning loop's thread only.
  */
-public interface IoHandler {
+public interface IoHandle {
 
     /** The channel is ready for the operations in {@code readyOps} ({@link java.nio.channels.SelectionKey} bits). */
     void handleIo(int readyOps) throws IOException;

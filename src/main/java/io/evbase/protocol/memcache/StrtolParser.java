@@ -13,7 +13,7 @@ package io.evbase.protocol.memcache;
  * <p>Threading: an instance keeps the last parsed value in a field; each connection has its own. The static
  * helpers are pure.
  */
-final class CNumbers {
+final class StrtolParser {
 
     /** The value of the last successful parse. */
     long value;

@@ -14,11 +14,11 @@ import org.springframework.boot.health.application.ReadinessStateHealthIndicator
  *
  * <p>Threading: thread-safe; reads the server's volatile flags.
  */
-public class ReactorReadinessStateHealthIndicator extends ReadinessStateHealthIndicator {
+public class EvbaseReadinessStateHealthIndicator extends ReadinessStateHealthIndicator {
 
     private final Server server;
 
-    public ReactorReadinessStateHealthIndicator(ApplicationAvailability availability, Server server) {
+    public EvbaseReadinessStateHealthIndicator(ApplicationAvailability availability, Server server) {
         super(availability);
         this.server = server;
     }

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.evbase.buffer.BufferPool;
 import io.evbase.loop.Dispatch;
 import io.evbase.loop.EventBaseGroup;
-import io.evbase.net.ListenerConfig;
+import io.evbase.net.ListenerSpec;
 import io.evbase.net.Server;
 import io.evbase.protocol.echo.EchoHandler;
 import java.time.Duration;
@@ -21,16 +21,16 @@ import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.health.contributor.Status;
 
 /** The readiness indicator over a real server: UP while serving, OUT_OF_SERVICE as soon as it drains. */
-class ReactorReadinessStateHealthIndicatorTests {
+class EvbaseReadinessStateHealthIndicatorTest {
 
     @Test
     void refusesTrafficWhileTheServerDrains() throws Exception {
         Server server = new Server(new EventBaseGroup(1, "readiness-loop-", Dispatch.ROUND_ROBIN),
                 new BufferPool(16 * 1024, 1 << 20, 16 << 20),
-                List.of(new ListenerConfig("echo", "echo", "127.0.0.1", 0, 128, new EchoHandler(), Duration.ZERO,
+                List.of(new ListenerSpec("echo", "echo", "127.0.0.1", 0, 128, new EchoHandler(), Duration.ZERO,
                         Duration.ZERO, Duration.ZERO, 1 << 20, 1 << 20, 256 << 10, 100)));
         server.start();
-        ReactorReadinessStateHealthIndicator readiness = new ReactorReadinessStateHealthIndicator(
+        EvbaseReadinessStateHealthIndicator readiness = new EvbaseReadinessStateHealthIndicator(
                 new Fixed(ReadinessState.ACCEPTING_TRAFFIC), server);
         assertThat(readiness.health().getStatus()).isEqualTo(Status.UP);
 
@@ -57,7 +57,7 @@ class ReactorReadinessStateHealthIndicatorTests {
     void followsTheApplicationsStateOtherwise() throws Exception {
         Server server = new Server(new EventBaseGroup(1, "readiness-loop-", Dispatch.ROUND_ROBIN),
                 new BufferPool(16 * 1024, 1 << 20, 16 << 20), List.of());
-        ReactorReadinessStateHealthIndicator readiness = new ReactorReadinessStateHealthIndicator(
+        EvbaseReadinessStateHealthIndicator readiness = new EvbaseReadinessStateHealthIndicator(
                 new Fixed(ReadinessState.REFUSING_TRAFFIC), server);
         assertThat(readiness.health().getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
         server.start();

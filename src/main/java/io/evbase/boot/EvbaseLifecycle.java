@@ -1,6 +1,6 @@
 package io.evbase.boot;
 
-import io.evbase.net.Listener;
+import io.evbase.net.BoundListener;
 import io.evbase.net.Server;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,15 +16,15 @@ import org.springframework.context.SmartLifecycle;
  * <p>Threading: Spring calls start and stop from its lifecycle thread; the drain runs on a thread of its own so
  * that other lifecycles of the same phase stop in parallel.
  */
-public class ReactorLifecycle implements SmartLifecycle {
+public class EvbaseLifecycle implements SmartLifecycle {
 
-    private static final Log LOG = LogFactory.getLog(ReactorLifecycle.class);
+    private static final Log LOG = LogFactory.getLog(EvbaseLifecycle.class);
 
     private final Server server;
     private final Duration drainTimeout;
     private volatile boolean running;
 
-    public ReactorLifecycle(Server server, Duration drainTimeout) {
+    public EvbaseLifecycle(Server server, Duration drainTimeout) {
         this.server = server;
         this.drainTimeout = drainTimeout;
     }
@@ -37,7 +37,7 @@ public class ReactorLifecycle implements SmartLifecycle {
             throw new UncheckedIOException(e);
         }
         running = true;
-        for (Listener l : server.listeners()) {
+        for (BoundListener l : server.listeners()) {
             LOG.info("evbase listener '" + l.name() + "' (" + l.config().protocol() + ") on "
                     + l.boundAddress().getAddress().getHostAddress() + ":" + l.port());
         }

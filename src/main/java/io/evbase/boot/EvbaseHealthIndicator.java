@@ -12,16 +12,16 @@ import org.springframework.boot.health.contributor.Health;
 /**
  * The {@code reactor} health contributor: DOWN while any loop is stalled (with the loop's id, thread, how long and
  * its stack) or has died; UP otherwise. Draining and paused accepting are not failures: they take the instance out
- * of the readiness group instead ({@link ReactorReadinessStateHealthIndicator}).
+ * of the readiness group instead ({@link EvbaseReadinessStateHealthIndicator}).
  *
  * <p>Threading: thread-safe; reads what the {@link StallWatchdog} and the server publish.
  */
-public class ReactorHealthIndicator extends AbstractHealthIndicator {
+public class EvbaseHealthIndicator extends AbstractHealthIndicator {
 
     private final Server server;
     private final StallWatchdog watchdog;
 
-    public ReactorHealthIndicator(Server server, StallWatchdog watchdog) {
+    public EvbaseHealthIndicator(Server server, StallWatchdog watchdog) {
         super("reactor health check failed");
         this.server = server;
         this.watchdog = watchdog;

@@ -20,7 +20,7 @@ import java.util.Objects;
  * @param writeLowWatermark  and writable again below this many
  * @param maxConnections     open connections at most; the next ones are refused
  */
-public record ListenerConfig(
+public record ListenerSpec(
         String name,
         String protocol,
         String bindAddress,
@@ -35,7 +35,7 @@ public record ListenerConfig(
         int writeLowWatermark,
         int maxConnections) {
 
-    public ListenerConfig {
+    public ListenerSpec {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(handler, "handler");
         if (port < 0 || port > 65535) {
@@ -58,28 +58,28 @@ public record ListenerConfig(
     }
 
     /** A listener with the defaults the boot module uses too; for tests and embedding. */
-    public static ListenerConfig of(String name, int port, ConnectionHandler handler) {
-        return new ListenerConfig(name, name, "127.0.0.1", port, 1024, handler, Duration.ZERO, Duration.ZERO,
+    public static ListenerSpec of(String name, int port, ConnectionHandler handler) {
+        return new ListenerSpec(name, name, "127.0.0.1", port, 1024, handler, Duration.ZERO, Duration.ZERO,
                 Duration.ZERO, 1 << 20, 1 << 20, 256 << 10, 10_000);
     }
 
-    public ListenerConfig withPort(int newPort) {
-        return new ListenerConfig(name, protocol, bindAddress, newPort, backlog, handler, idleTimeout, readTimeout,
+    public ListenerSpec withPort(int newPort) {
+        return new ListenerSpec(name, protocol, bindAddress, newPort, backlog, handler, idleTimeout, readTimeout,
                 writeTimeout, readHighWatermark, writeHighWatermark, writeLowWatermark, maxConnections);
     }
 
-    public ListenerConfig withTimeouts(Duration idle, Duration read, Duration write) {
-        return new ListenerConfig(name, protocol, bindAddress, port, backlog, handler, idle, read, write,
+    public ListenerSpec withTimeouts(Duration idle, Duration read, Duration write) {
+        return new ListenerSpec(name, protocol, bindAddress, port, backlog, handler, idle, read, write,
                 readHighWatermark, writeHighWatermark, writeLowWatermark, maxConnections);
     }
 
-    public ListenerConfig withWatermarks(int readHigh, int writeHigh, int writeLow) {
-        return new ListenerConfig(name, protocol, bindAddress, port, backlog, handler, idleTimeout, readTimeout,
+    public ListenerSpec withWatermarks(int readHigh, int writeHigh, int writeLow) {
+        return new ListenerSpec(name, protocol, bindAddress, port, backlog, handler, idleTimeout, readTimeout,
                 writeTimeout, readHigh, writeHigh, writeLow, maxConnections);
     }
 
-    public ListenerConfig withMaxConnections(int max) {
-        return new ListenerConfig(name, protocol, bindAddress, port, backlog, handler, idleTimeout, readTimeout,
+    public ListenerSpec withMaxConnections(int max) {
+        return new ListenerSpec(name, protocol, bindAddress, port, backlog, handler, idleTimeout, readTimeout,
                 writeTimeout, readHighWatermark, writeHighWatermark, writeLowWatermark, max);
     }
 }

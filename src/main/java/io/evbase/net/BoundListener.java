@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Threading: the channel is the acceptor's; the counters are thread-safe (loops add bytes and closes, the
  * acceptor adds accepts and rejections, anyone reads).
  */
-public final class Listener {
+public final class BoundListener {
 
     /** Why a connection was refused at accept time; a meter tag. */
     public enum RejectReason {
@@ -29,7 +29,7 @@ public final class Listener {
         }
     }
 
-    private final ListenerConfig config;
+    private final ListenerSpec config;
     private final ServerSocketChannel channel;
     private final InetSocketAddress boundAddress;
     private final AtomicInteger open = new AtomicInteger();
@@ -39,7 +39,7 @@ public final class Listener {
     private final LongAdder bytesRead = new LongAdder();
     private final LongAdder bytesWritten = new LongAdder();
 
-    Listener(ListenerConfig config, ServerSocketChannel channel, InetSocketAddress boundAddress) {
+    BoundListener(ListenerSpec config, ServerSocketChannel channel, InetSocketAddress boundAddress) {
         this.config = config;
         this.channel = channel;
         this.boundAddress = boundAddress;
@@ -51,7 +51,7 @@ public final class Listener {
         }
     }
 
-    public ListenerConfig config() {
+    public ListenerSpec config() {
         return config;
     }
 
@@ -111,7 +111,7 @@ public final class Listener {
     }
 
     /** Gives back an accept whose hand-off failed. */
-    void unopen() {
+    void cancelAccept() {
         open.decrementAndGet();
         accepted.decrement();
     }

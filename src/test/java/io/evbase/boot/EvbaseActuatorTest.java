@@ -49,7 +49,7 @@ import org.springframework.context.annotation.Import;
         "evbase.listeners.blocking.protocol=blocking",
         "evbase.listeners.blocking.bind-address=127.0.0.1" })
 @Import(BlockingHandlerConfiguration.class)
-class ReactorActuatorTests {
+class EvbaseActuatorTest {
 
     private static final Duration THRESHOLD = Duration.ofMillis(300);
     private static final Duration PATIENCE = Duration.ofSeconds(15);
@@ -273,7 +273,7 @@ class ReactorActuatorTests {
         assertThat(liveness.status()).isEqualTo(200);
         assertThat(JsonPath.<String>read(liveness.body(), "$.status")).isEqualTo("UP");
         assertThat(context.getBean("readinessStateHealthIndicator"))
-                .isInstanceOf(ReactorReadinessStateHealthIndicator.class);
+                .isInstanceOf(EvbaseReadinessStateHealthIndicator.class);
         Http.Response readiness = http.get("/actuator/health/readiness");
         assertThat(readiness.status()).isEqualTo(200);
         assertThat(JsonPath.<String>read(readiness.body(), "$.status")).isEqualTo("UP");
