@@ -297,7 +297,7 @@ public class EvbaseEndpoint {
      * @param state {@code open}, {@code closing} or {@code draining}
      */
     public record ConnectionDescriptor(long id, String listener, int loop, String remoteAddress, long age, long idle,
-            String state, int inputBytes, int outputBytes, long bytesRead, long bytesWritten) {
+            String state, long inputBytes, long outputBytes, long bytesRead, long bytesWritten) {
 
         static ConnectionDescriptor of(ConnectionInfo c) {
             return new ConnectionDescriptor(c.id(), c.listener(), c.loop(), c.remoteAddress(), c.age().toMillis(),

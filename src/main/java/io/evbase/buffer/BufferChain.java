@@ -26,14 +26,15 @@ public final class BufferChain {
     // bytes per idle chain); the gather array and the decimal scratch belong to the loop's cache, not to every
     // chain (they were 600 bytes per connection).
     private final ChunkRing chunks = new ChunkRing();
-    private int readable;
+    /** Bytes readable; a long, since a chain's bytes may pass 2 GiB where the watermarks allow it. */
+    private long readable;
 
     public BufferChain(BufferPool.Cache cache) {
         this.cache = cache;
     }
 
     /** Bytes that can be read. */
-    public int readableBytes() {
+    public long readableBytes() {
         return readable;
     }
 
@@ -69,7 +70,7 @@ public final class BufferChain {
 
     /** Index of the first {@code value} in {@code [from, to)}, or -1. */
     public int indexOf(byte value, int from, int to) {
-        to = Math.min(to, readable);
+        to = (int) Math.min(to, readable);
         if (from < 0 || from >= to) {
             return -1;
         }
@@ -121,7 +122,7 @@ public final class BufferChain {
 
     /** Index of the first {@code value} at or after {@code from}, or -1. */
     public int indexOf(byte value, int from) {
-        return indexOf(value, from, readable);
+        return indexOf(value, from, (int) Math.min(Integer.MAX_VALUE, readable));
     }
 
     /** Copies {@code length} bytes starting at {@code index} into {@code dst} without consuming them. */
@@ -155,12 +156,12 @@ public final class BufferChain {
     // ---------------------------------------------------------------- consuming from the head
 
     /** Discards {@code length} bytes from the head. */
-    public void skip(int length) {
+    public void skip(long length) {
         checkIndex(0, length);
         readable -= length;
         while (length > 0) {
             Chunk c = chunks.peekFirst();
-            int take = Math.min(c.readable(), length);
+            int take = (int) Math.min(c.readable(), length);
             c.readIndex += take;
             length -= take;
             releaseHeadIfConsumed();
@@ -285,7 +286,7 @@ public final class BufferChain {
      * transfers (an echo of small reads, one line at a time) held 128 KiB of output in 1,776 KiB of chunks. Copying
      * remnants keeps a chain's chunks within about twice its bytes, whatever the pattern of transfers.
      */
-    public void transferFrom(BufferChain src, int length) {
+    public void transferFrom(BufferChain src, long length) {
         src.checkIndex(0, length);
         while (length > 0) {
             Chunk c = src.chunks.peekFirst();
@@ -296,7 +297,7 @@ public final class BufferChain {
                 appendChunk(c);
                 length -= n;
             } else {
-                int take = Math.min(n, length);
+                int take = (int) Math.min(n, length);
                 ByteBuffer view = c.readView();
                 view.limit(c.readIndex + take);
                 try {
@@ -371,7 +372,7 @@ public final class BufferChain {
                 if (n <= 0) {
                     break;
                 }
-                int want = readable;
+                long want = readable;
                 consumeWritten(n);
                 total += n;
                 if (n < want) {
@@ -410,7 +411,7 @@ public final class BufferChain {
     }
 
     private void consumeWritten(long n) {
-        readable -= (int) n;
+        readable -= n;
         while (n > 0) {
             Chunk c = chunks.peekFirst();
             int take = (int) Math.min(c.readable(), n);
@@ -458,7 +459,7 @@ public final class BufferChain {
         }
     }
 
-    private void checkIndex(int index, int length) {
+    private void checkIndex(long index, long length) {
         if (index < 0 || length < 0 || index + length > readable) {
             throw new IndexOutOfBoundsException(
                     "index " + index + " length " + length + " readable " + readable);

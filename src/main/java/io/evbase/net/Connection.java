@@ -84,8 +84,8 @@ public final class Connection implements IoHandle {
     private Scheduled timeoutCheck;
     private volatile long bytesRead;
     private volatile long bytesWritten;
-    private volatile int inputBytes;
-    private volatile int outputBytes;
+    private volatile long inputBytes;
+    private volatile long outputBytes;
 
     Connection(LoopConnections owner) {
         this.owner = owner;
@@ -199,12 +199,12 @@ public final class Connection implements IoHandle {
     }
 
     /** Input bytes held as of the last callback. */
-    public int inputBytes() {
+    public long inputBytes() {
         return inputBytes;
     }
 
     /** Output bytes queued as of the last callback. */
-    public int outputBytes() {
+    public long outputBytes() {
         return outputBytes;
     }
 
@@ -277,9 +277,9 @@ public final class Connection implements IoHandle {
     }
 
     private void readAndDispatch() {
-        int room = config.readHighWatermark() - input.readableBytes();
+        long room = config.readHighWatermark() - input.readableBytes();
         if (room > 0 && !inputClosed && !drainReadDone) {
-            int max = Math.min(room, MAX_READ_PER_EVENT);
+            int max = (int) Math.min(room, MAX_READ_PER_EVENT);
             if (draining) {
                 max = (int) Math.min(max, drainBudget);
             }
@@ -379,8 +379,8 @@ public final class Connection implements IoHandle {
 
     /** Makes the buffered byte counts visible to introspection, here and in the loop's totals. */
     private void publishBuffered() {
-        int in = input.readableBytes();
-        int out = output.readableBytes();
+        long in = input.readableBytes();
+        long out = output.readableBytes();
         if (in != inputBytes || out != outputBytes) {
             owner.addBuffered(in - inputBytes, out - outputBytes);
             inputBytes = in;
@@ -390,7 +390,7 @@ public final class Connection implements IoHandle {
 
     /** Writes what the socket takes; false if the connection died. */
     private boolean writeOut() {
-        int before = output.readableBytes();
+        long before = output.readableBytes();
         long n;
         try {
             n = output.writeTo(channel);
@@ -415,7 +415,7 @@ public final class Connection implements IoHandle {
 
     /** Applies the watermarks; true if the connection just turned writable again. */
     private boolean updateWritability() {
-        int queued = output.readableBytes();
+        long queued = output.readableBytes();
         try {
             if (writable && queued > config.writeHighWatermark()) {
                 writable = false;

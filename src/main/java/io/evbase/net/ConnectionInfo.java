@@ -18,5 +18,5 @@ import java.time.Duration;
  * @param bytesWritten bytes written over its life
  */
 public record ConnectionInfo(long id, String listener, int loop, String remoteAddress, Duration age, Duration idle,
-        String state, int inputBytes, int outputBytes, long bytesRead, long bytesWritten) {
+        String state, long inputBytes, long outputBytes, long bytesRead, long bytesWritten) {
 }

@@ -165,7 +165,7 @@ final class LoopConnections {
         return outputBytes;
     }
 
-    void addBuffered(int inputDelta, int outputDelta) {
+    void addBuffered(long inputDelta, long outputDelta) {
         inputBytes = inputBytes + inputDelta;
         outputBytes = outputBytes + outputDelta;
     }

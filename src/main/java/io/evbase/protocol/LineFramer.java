@@ -32,7 +32,7 @@ public final class LineFramer {
      * @param searchFrom where to resume the search: bytes before it are known to hold no newline
      */
     public int findLineEnd(BufferChain input, int searchFrom) {
-        int limit = Math.min(input.readableBytes(), maxLineLength);
+        int limit = (int) Math.min(input.readableBytes(), maxLineLength);
         int lf = input.indexOf((byte) '\n', searchFrom, limit);
         if (lf >= 0) {
             return lf;

@@ -85,7 +85,7 @@ class BufferChainTest {
         BufferChain chain = new BufferChain(cache);
         chain.writeAscii("v=").writeDecimal(-42).write((byte) ' ').writeUnsignedDecimal(-1L).write((byte) ' ')
                 .writeDecimal(Long.MIN_VALUE).write((byte) ' ').writeUnsignedDecimal(0);
-        String text = chain.toAscii(0, chain.readableBytes());
+        String text = chain.toAscii(0, (int) chain.readableBytes());
         assertThat(text).isEqualTo("v=-42 18446744073709551615 -9223372036854775808 0");
         chain.clear();
     }

@@ -43,7 +43,7 @@ class LineParserFuzzTest {
             in.write(input, from, cut - from);
             from = cut;
             open = RequestReplyHandler.answer(lines, in, out, () -> true);
-            replies.writeBytes(out.readBytes(out.readableBytes()));
+            replies.writeBytes(out.readBytes((int) out.readableBytes()));
             if (!open) {
                 break;
             }

@@ -139,7 +139,7 @@ public final class RequestParser {
                     state = State.COMMAND;
                 }
                 case VALUE -> {
-                    int n = Math.min(in.readableBytes(), value.length - valuePos);
+                    int n = (int) Math.min(in.readableBytes(), value.length - valuePos);
                     in.read(value, valuePos, n);
                     valuePos += n;
                     if (valuePos < value.length) {
@@ -154,7 +154,7 @@ public final class RequestParser {
                     }
                 }
                 case COMMAND -> {
-                    int readable = in.readableBytes();
+                    int readable = (int) Math.min(in.readableBytes(), Integer.MAX_VALUE);
                     if (readable == 0) {
                         return Result.NEED_MORE;
                     }
@@ -212,7 +212,7 @@ public final class RequestParser {
      * memcached's exemption for long lines: leading spaces (at most 100) then {@code "get "} or {@code "gets "}.
      */
     private static boolean startsMultiget(BufferChain in) {
-        int readable = in.readableBytes();
+        long readable = in.readableBytes();
         int i = 0;
         while (i < readable && in.getByte(i) == ' ') {
             i++;

@@ -49,7 +49,7 @@ public final class MemcacheFuzzAccess implements StatsReporter.Async {
 
     /** The replies written since the last call. */
     public byte[] takeOutput() {
-        return out.readBytes(out.readableBytes());
+        return out.readBytes((int) out.readableBytes());
     }
 
     /** Releases both chains; returns the pool's bytes still in use afterwards (0 unless a chunk leaked). */

@@ -39,7 +39,7 @@ final class ParserHarness implements StatsReporter.Async {
     }
 
     String output() {
-        int n = out.readableBytes();
+        int n = (int) out.readableBytes();
         return new String(out.readBytes(n), StandardCharsets.ISO_8859_1);
     }
 
