@@ -8,6 +8,8 @@ import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -32,8 +34,12 @@ import java.util.logging.Logger;
  * {@code evbase.loop.accounting=false} turns it off (for measuring its overhead); {@link #workStartNanos()} and
  * with it stall detection stay on.
  *
- * <p>Threading: {@link #execute}, {@link #schedule}, {@link #shutdown}, {@link #inLoop} and the statistics are
- * thread-safe. {@link #register} and everything a callback does with the selector run on the loop thread only.
+ * <p>Channels are registered through {@link #register}, which hands out an {@link IoRegistration} (interest ops,
+ * cancel) rather than a {@link SelectionKey}: the keys stay the loop's, so a selector rebuild can move them.
+ *
+ * <p>Threading: {@link #execute}, {@link #schedule}, {@link #shutdown}, {@link #rebuildSelector()}, {@link #inLoop}
+ * and the statistics are thread-safe. {@link #register} and everything done with an {@link IoRegistration} run on
+ * the loop thread only.
  */
 public final class EventBase implements Executor {
 
@@ -59,6 +65,8 @@ public final class EventBase implements Executor {
     private final LoopStats stats = new LoopStats();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final Consumer<SelectionKey> onReady = this::onReady;
+    /** Every live registration, for moving them on a selector rebuild; each knows its slot. */
+    private final ArrayList<IoRegistration> registrations = new ArrayList<>();
     private Selector selector;
     private volatile boolean shuttingDown;
     /** {@link System#nanoTime()} when the current iteration's work began; 0 while waiting in the selector. */
@@ -66,7 +74,7 @@ public final class EventBase implements Executor {
     /** Posted and not yet run; a counter because ConcurrentLinkedQueue.size() walks the whole queue. */
     private final AtomicInteger pendingTasks = new AtomicInteger();
     private volatile int registeredChannels;
-    private long selectorRebuilds;
+    private volatile long selectorRebuilds;
 
     public EventBase(int id, String name) {
         this.id = id;
@@ -178,20 +186,38 @@ public final class EventBase implements Executor {
     }
 
     /**
-     * Registers {@code channel} with this loop's selector. Loop thread only.
+     * Registers {@code channel} (non-blocking) with this loop for {@code ops}; {@code handle} is called back when it
+     * is ready. Loop thread only. Nothing is registered when this throws.
      *
-     * @return the key, whose interest ops the caller changes as it needs
+     * @return the registration, through which the owner changes its interest ops and which it cancels when done
+     * @throws ClosedChannelException the channel is closed
      */
-    public SelectionKey register(SelectableChannel channel, int ops, IoHandle handler) throws ClosedChannelException {
+    public IoRegistration register(SelectableChannel channel, int ops, IoHandle handle) throws ClosedChannelException {
         assertInLoop();
-        SelectionKey key = channel.register(selector, ops, handler);
-        registeredChannels = registeredChannels + 1;
-        return key;
+        IoRegistration registration = new IoRegistration(this, channel, ops, handle);
+        try {
+            registration.registerWith(selector);
+        } catch (ClosedChannelException e) {
+            throw e;
+        } catch (IOException e) { // register declares ClosedChannelException only; registerWith is shared with moves
+            throw new IllegalStateException(e);
+        }
+        registration.slot = registrations.size();
+        registrations.add(registration);
+        registeredChannels = registrations.size();
+        return registration;
     }
 
-    /** Tells the loop a registered channel was closed, so {@link #registeredChannels()} stays exact. Loop thread only. */
-    public void deregistered() {
-        registeredChannels = registeredChannels - 1;
+    /** Forgets a cancelled or lost registration. */
+    void unregister(IoRegistration registration) {
+        int i = registration.slot;
+        IoRegistration last = registrations.remove(registrations.size() - 1);
+        if (last != registration) {
+            registrations.set(i, last);
+            last.slot = i;
+        }
+        registration.slot = -1;
+        registeredChannels = registrations.size();
     }
 
     /**
@@ -288,7 +314,7 @@ public final class EventBase implements Executor {
 
     private void onReady(SelectionKey key) {
         startWork();
-        IoHandle handler = (IoHandle) key.attachment();
+        IoHandle handler = ((IoRegistration) key.attachment()).handle();
         long start = ACCOUNTING ? System.nanoTime() : 0;
         try {
             if (ACCOUNTING) {
@@ -343,8 +369,18 @@ public final class EventBase implements Executor {
         }
     }
 
-    /** Moves every registration to a fresh selector: the epoll bug workaround, after Netty's. */
-    void rebuildSelector() {
+    /**
+     * Replaces the selector with a new one and moves every registration to it, behind the same
+     * {@link IoRegistration} objects: the workaround for the epoll bug that makes a selector return at once forever,
+     * after Netty's. The loop does it by itself after {@link #PREMATURE_RETURNS_BEFORE_REBUILD} early returns in a
+     * row. A registration that cannot move (its channel was closed behind the loop's back) is void, and its owner is
+     * told through {@link IoHandle#registrationLost}. Thread-safe: from another thread it is posted to the loop.
+     */
+    public void rebuildSelector() {
+        if (!inLoop()) {
+            execute(this::rebuildSelector);
+            return;
+        }
         Selector fresh;
         try {
             fresh = Selector.open();
@@ -352,18 +388,14 @@ public final class EventBase implements Executor {
             LOG.log(Level.WARNING, "cannot open a selector to replace a spinning one on " + name, e);
             return;
         }
-        int moved = 0;
-        for (SelectionKey key : selector.keys()) {
+        List<IoRegistration> lost = new ArrayList<>();
+        List<Throwable> causes = new ArrayList<>();
+        for (IoRegistration registration : registrations) {
             try {
-                if (key.isValid()) {
-                    int ops = key.interestOps();
-                    Object attachment = key.attachment();
-                    key.cancel();
-                    key.channel().register(fresh, ops, attachment);
-                    moved++;
-                }
-            } catch (IOException | CancelledKeyException e) {
-                LOG.log(Level.FINE, "dropping a key while rebuilding the selector", e);
+                registration.registerWith(fresh);
+            } catch (IOException | RuntimeException e) { // closed channel, cancelled key, blocking mode
+                lost.add(registration);
+                causes.add(e);
             }
         }
         try {
@@ -372,17 +404,19 @@ public final class EventBase implements Executor {
             // the old one is useless either way
         }
         selector = fresh;
-        selectorRebuilds++;
-        LOG.warning("selector of " + name + " returned early " + PREMATURE_RETURNS_BEFORE_REBUILD
-                + " times in a row; rebuilt it with " + moved + " channels");
-    }
-
-    /**
-     * The key {@code channel} has with this loop's selector now, or null. A selector rebuild invalidates the keys
-     * callers hold, so they look it up again through here. Loop thread only.
-     */
-    public SelectionKey keyOf(SelectableChannel channel) {
-        return channel.keyFor(selector);
+        selectorRebuilds = selectorRebuilds + 1;
+        LOG.warning("rebuilt the selector of " + name + " (it returned early " + PREMATURE_RETURNS_BEFORE_REBUILD
+                + " times in a row, or a rebuild was asked for): moved " + (registrations.size() - lost.size())
+                + " channels" + (lost.isEmpty() ? "" : ", lost " + lost.size() + " whose owners are told"));
+        for (int i = 0; i < lost.size(); i++) {
+            IoRegistration registration = lost.get(i);
+            registration.lose();
+            try {
+                registration.handle().registrationLost(causes.get(i));
+            } catch (Throwable t) {
+                LOG.log(Level.WARNING, "registrationLost threw on " + name, t);
+            }
+        }
     }
 
     @Override
