@@ -14,6 +14,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,6 +34,16 @@ import java.util.logging.Logger;
  * few {@link System#nanoTime()} calls per iteration and per callback. The system property
  * {@code evbase.loop.accounting=false} turns it off (for measuring its overhead); {@link #workStartNanos()} and
  * with it stall detection stay on.
+ *
+ * <p>Tasks: {@link #execute} queues a task; every task queued before the loop stops runs, also after
+ * {@link #shutdown()} (the loop runs what is queued, then exits). Once the loop has stopped taking tasks (it is
+ * terminating or terminated, or it died), {@link #execute} and {@link #schedule} throw
+ * {@link RejectedExecutionException}: a task is either run or refused to its poster, never dropped. Timers still
+ * pending when the loop stops do not run.
+ *
+ * <p>The loop thread's interrupt status means nothing to the loop (stop it with {@link #shutdown()}). Left set, it
+ * would make every select return at once and the loop spin, so when a select returns because of it the loop clears
+ * it, says so in the log (once per loop, then at FINE) and goes on.
  *
  * <p>Channels are registered through {@link #register}, which hands out an {@link IoRegistration} (interest ops,
  * cancel) rather than a {@link SelectionKey}: the keys stay the loop's, so a selector rebuild can move them.
@@ -69,6 +80,10 @@ public final class EventBase implements Executor {
     private final ArrayList<IoRegistration> registrations = new ArrayList<>();
     private Selector selector;
     private volatile boolean shuttingDown;
+    /** Set when the loop stops taking tasks: from then on {@link #execute} refuses them. */
+    private volatile boolean tasksClosed;
+    /** Selects the thread's interrupt status cut short; written by the loop only. */
+    private volatile long interrupts;
     /** {@link System#nanoTime()} when the current iteration's work began; 0 while waiting in the selector. */
     private volatile long workStartNanos;
     /** Posted and not yet run; a counter because ConcurrentLinkedQueue.size() walks the whole queue. */
@@ -160,17 +175,42 @@ public final class EventBase implements Executor {
     /**
      * Runs {@code task} on this loop, after what is already queued. Thread-safe. Called from the loop itself, the
      * task runs in the same iteration's task phase or the next one, never inline.
+     *
+     * @throws RejectedExecutionException the loop has stopped taking tasks (it terminated, or died): the task will
+     *                                    never run, and the caller keeps what it meant to hand over
      */
     @Override
     public void execute(Runnable task) {
-        tasks.offer(new Task(task, ACCOUNTING ? System.nanoTime() : 0));
+        if (tasksClosed && !inLoop()) {
+            throw rejected();
+        }
+        Task queued = new Task(task, ACCOUNTING ? System.nanoTime() : 0);
+        tasks.offer(queued);
         pendingTasks.incrementAndGet();
-        if (!inLoop() && wakeupPending.compareAndSet(false, true)) {
+        if (inLoop()) {
+            return; // the loop runs it, in its last drain if it is stopping
+        }
+        // The loop sets tasksClosed before its last drain of the queue: a task offered before this read saw it
+        // clear is in that drain. One that sees it set may have missed the drain: take it back and refuse it (if
+        // the drain took it first, it runs).
+        if (tasksClosed && tasks.remove(queued)) {
+            pendingTasks.decrementAndGet();
+            throw rejected();
+        }
+        if (wakeupPending.compareAndSet(false, true)) {
             selector.wakeup();
         }
     }
 
-    /** Runs {@code task} on this loop after {@code delay}. Thread-safe. */
+    private RejectedExecutionException rejected() {
+        return new RejectedExecutionException("event loop " + name + " has stopped taking tasks");
+    }
+
+    /**
+     * Runs {@code task} on this loop after {@code delay}. Thread-safe.
+     *
+     * @throws RejectedExecutionException the loop has stopped taking tasks
+     */
     public Scheduled schedule(Runnable task, long delay, TimeUnit unit) {
         long deadline = System.nanoTime() + unit.toNanos(Math.max(0, delay));
         if (inLoop()) {
@@ -226,7 +266,11 @@ public final class EventBase implements Executor {
      */
     public void shutdown() {
         shuttingDown = true;
-        execute(() -> { });
+        try {
+            execute(() -> { }); // wakes the loop
+        } catch (RejectedExecutionException alreadyStopped) {
+            // nothing left to stop
+        }
     }
 
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
@@ -263,7 +307,12 @@ public final class EventBase implements Executor {
                     long before = System.nanoTime();
                     selected = selector.select(onReady, timeoutMillis);
                     waited = System.nanoTime() - before;
-                    premature = isPremature(selected, timeoutMillis, waited) ? premature + 1 : 0;
+                    if (Thread.interrupted()) { // see the class comment; isInterrupted() would spin the selector
+                        interrupted();
+                        premature = 0;
+                    } else {
+                        premature = isPremature(selected, timeoutMillis, waited) ? premature + 1 : 0;
+                    }
                     wakeupPending.set(true); // awake again: the task phase below picks up what is posted from here on
                 } else {
                     startWork();
@@ -288,6 +337,13 @@ public final class EventBase implements Executor {
             LOG.log(Level.SEVERE, "event loop " + name + " died", t);
         } finally {
             workStartNanos = 0;
+            tasksClosed = true;
+            // Posters that read tasksClosed clear have queued their tasks before this point: run them (see execute).
+            Task task;
+            while ((task = tasks.poll()) != null) {
+                pendingTasks.decrementAndGet();
+                runGuarded(task.runnable, -1);
+            }
             try {
                 selector.close();
             } catch (IOException ignored) {
@@ -297,6 +353,22 @@ public final class EventBase implements Executor {
         }
     }
 
+    /** A select returned because the loop thread was interrupted (the status is cleared already). */
+    private void interrupted() {
+        long n = interrupts + 1;
+        interrupts = n;
+        Level level = n == 1 ? Level.WARNING : Level.FINE;
+        if (LOG.isLoggable(level)) {
+            LOG.log(level, "event loop " + name + " was interrupted (" + n + " times so far); a loop is stopped with"
+                    + " shutdown(), so the interrupt status is cleared and the loop goes on");
+        }
+    }
+
+    /** Times a select was cut short by the loop thread's interrupt status (which the loop then cleared). */
+    public long interrupts() {
+        return interrupts;
+    }
+
     /** Marks the start of work for this iteration, once: the first ready key or the end of the wait. */
     private void startWork() {
         if (workStartNanos == 0) {
@@ -304,8 +376,13 @@ public final class EventBase implements Executor {
         }
     }
 
+    /**
+     * Whether a select that returned {@code selected} keys after {@code waitedNanos}, asked to wait up to
+     * {@code timeoutMillis}, returned early with nothing to explain it (no key, no wakeup, no task). A pure reading:
+     * the interrupt status is the caller's business.
+     */
     boolean isPremature(int selected, long timeoutMillis, long waitedNanos) {
-        if (selected > 0 || wakeupPending.get() || !tasks.isEmpty() || Thread.interrupted()) {
+        if (selected > 0 || wakeupPending.get() || !tasks.isEmpty()) {
             return false;
         }
         long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);

@@ -5,6 +5,7 @@ import io.evbase.loop.EventBase;
 import io.evbase.loop.IoRegistration;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
@@ -83,11 +84,16 @@ final class LoopConnections {
         }
     }
 
+    /** Gives back a place {@link #tryReserveHandOff()} took, for a socket that was not handed over after all. */
+    void cancelHandOff() {
+        pendingHandOffs.decrementAndGet();
+    }
+
     /**
-     * Opens a socket the acceptor handed over (after {@link #tryReserveHandOff()}). What can fail (the peer's
-     * address, the registration) is done before the connection exists: a socket that fails there was never opened,
-     * so no handler callback runs for it; it is closed and counted closed {@code reset}, and its listener slot is
-     * released.
+     * Opens a socket the acceptor handed over (after {@link #tryReserveHandOff()}). What can fail (socket options,
+     * the peer's address, the registration) is done before the connection exists: a socket that fails there (its
+     * peer reset it meanwhile) was never opened, so no handler callback runs for it; it is closed, counted closed
+     * {@code reset}, and its listener place is released.
      */
     void open(SocketChannel socket, BoundListener listener) {
         pendingHandOffs.decrementAndGet();
@@ -99,6 +105,8 @@ final class LoopConnections {
         InetSocketAddress peer;
         IoRegistration registration;
         try {
+            socket.configureBlocking(false);
+            socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
             peer = (InetSocketAddress) socket.getRemoteAddress();
             registration = loop.register(socket, SelectionKey.OP_READ, c);
         } catch (IOException | RuntimeException e) {

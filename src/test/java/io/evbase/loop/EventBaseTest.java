@@ -277,6 +277,72 @@ class EventBaseTest {
     }
 
     @Test
+    void aTaskIsEitherRunOrRefusedNeverDropped() throws Exception {
+        EventBase other = new EventBase(1, "stopping-loop").start();
+        AtomicInteger ran = new AtomicInteger();
+        AtomicInteger taken = new AtomicInteger();
+        AtomicInteger refused = new AtomicInteger();
+        CountDownLatch posting = new CountDownLatch(1);
+        Thread poster = new Thread(() -> {
+            int afterTermination = 0;
+            while (afterTermination < 100) {
+                if (other.isTerminated()) {
+                    afterTermination++;
+                }
+                try {
+                    other.execute(ran::incrementAndGet);
+                    taken.incrementAndGet();
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    refused.incrementAndGet();
+                }
+                posting.countDown();
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000); // a pace the loop drains, so it can stop
+            }
+        });
+        poster.start();
+        assertThat(posting.await(10, TimeUnit.SECONDS)).isTrue();
+        other.shutdown();
+        assertThat(other.awaitTermination(Duration.ofSeconds(10))).isTrue();
+        poster.join(TimeUnit.SECONDS.toMillis(30));
+        assertThat(poster.isAlive()).isFalse();
+        assertThat(refused.get()).as("posts after termination are refused").isGreaterThanOrEqualTo(100);
+        assertThat(ran.get()).as("every task the loop took ran").isEqualTo(taken.get());
+        assertThat(other.pendingTasks()).isZero();
+        assertThat(org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.RejectedExecutionException.class,
+                () -> other.schedule(() -> { }, 1, TimeUnit.MILLISECONDS))).hasMessageContaining("stopping-loop");
+        other.shutdown(); // again: a no-op, not an exception
+    }
+
+    @Test
+    void anInterruptedLoopThreadClearsItsInterruptSaysSoAndGoesOn() throws Exception {
+        long before = loop.interrupts();
+        try (Quiet quiet = Quiet.logger(EventBase.class)) {
+            loop.execute(() -> Thread.currentThread().interrupt()); // a task that swallows an interrupt badly
+            await().atMost(Duration.ofSeconds(10)).until(() -> loop.interrupts() == before + 1);
+        }
+        // The loop goes on blocking in its selector (it would spin with the status left set): a timer fires on time
+        // after few iterations.
+        long iterations = loop.stats().iterations();
+        CountDownLatch fired = new CountDownLatch(1);
+        loop.schedule(fired::countDown, 100, TimeUnit.MILLISECONDS);
+        assertThat(fired.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(loop.stats().iterations() - iterations).isLessThan(50);
+        assertThat(onLoop(() -> Thread.currentThread().isInterrupted())).isFalse();
+        assertThat(loop.selectorRebuilds()).isZero();
+    }
+
+    @Test
+    void judgingASelectReturnLeavesTheInterruptStatusAlone() {
+        Thread.currentThread().interrupt();
+        try {
+            loop.isPremature(0, 1000, TimeUnit.MILLISECONDS.toNanos(1));
+            assertThat(Thread.currentThread().isInterrupted()).isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
+    @Test
     void countsPrematureReturnsOnlyWhenNothingExplainsThem() {
         assertThat(loop.isPremature(0, 1000, TimeUnit.MILLISECONDS.toNanos(1))).isTrue();
         assertThat(loop.isPremature(1, 1000, TimeUnit.MILLISECONDS.toNanos(1))).isFalse();
