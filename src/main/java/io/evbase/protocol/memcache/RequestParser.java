@@ -12,8 +12,10 @@ import java.util.function.BooleanSupplier;
  *
  * <p>States: {@link State#COMMAND} looks for a line end; {@link State#VALUE} copies a data block into the array
  * the sink supplied; {@link State#SWALLOW} discards the data block of a refused command without storing it
- * (memcached's {@code conn_swallow}); {@link State#SUSPENDED} waits for an asynchronous reply before the next
- * command; {@link State#DONE} ignores everything after {@code quit} or a fatal error.
+ * (memcached's {@code conn_swallow}); {@link State#REPLY} produces a long reply (a multiget) as the output drains:
+ * the sink writes while the connection is writable and goes on from where it stopped on the next call;
+ * {@link State#SUSPENDED} waits for an asynchronous reply before the next command; {@link State#DONE} ignores
+ * everything after {@code quit} or a fatal error.
  *
  * <p>Line limits, as memcached 1.6 enforces them: a partial line of more than 2048 bytes closes the connection
  * unless it starts with {@code get } or {@code gets } (multigets are long), and a line that cannot fit memcached's
@@ -32,7 +34,7 @@ public final class RequestParser {
     static final int READ_BUFFER_SIZE = 16384;
 
     /** Where the parser is. */
-    public enum State { COMMAND, VALUE, SWALLOW, SUSPENDED, DONE }
+    public enum State { COMMAND, VALUE, SWALLOW, REPLY, SUSPENDED, DONE }
 
     /** Why {@link #process} returned. */
     public enum Result {
@@ -79,6 +81,14 @@ public final class RequestParser {
         value = data;
         valuePos = 0;
         state = State.VALUE;
+    }
+
+    /**
+     * The current command's reply is produced in steps: call {@link CommandSink#continueReply} (now, and again
+     * whenever the output has room) until it reports the reply complete.
+     */
+    void replyInSteps() {
+        state = State.REPLY;
     }
 
     /** The current command was refused: discard its {@code bytes}-byte data block as it arrives. */
@@ -128,6 +138,12 @@ public final class RequestParser {
                 }
                 case SUSPENDED -> {
                     return Result.SUSPENDED;
+                }
+                case REPLY -> {
+                    if (!canContinue.getAsBoolean() || !sink.continueReply(this, canContinue)) {
+                        return Result.PAUSED;
+                    }
+                    state = State.COMMAND;
                 }
                 case SWALLOW -> {
                     int n = (int) Math.min(in.readableBytes(), swallowRemaining);
