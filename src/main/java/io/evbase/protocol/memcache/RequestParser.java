@@ -22,7 +22,9 @@ import java.util.function.BooleanSupplier;
  * 16 KB read buffer closes it too. A multiget line is bounded by {@code maxMultigetLine} here (memcached grows its
  * buffer without bound).
  *
- * <p>Copies: a command line is copied once into a scratch array, a data block once into its item's array.
+ * <p>Copies: a command line is copied once into a scratch array, a data block once into its item's array. The
+ * scratch array is kept between commands only up to {@link #MAX_PARTIAL_LINE} bytes: a connection that sent one
+ * long multiget does not hold its size while idle.
  *
  * <p>Threading: one parser per connection, used on its loop thread only.
  */
@@ -72,6 +74,11 @@ public final class RequestParser {
 
     public State state() {
         return state;
+    }
+
+    /** Bytes of line scratch this parser keeps between commands. */
+    int scratchCapacity() {
+        return line.length;
     }
 
     // ---------------------------------------------------------------- steering, from the sink's callbacks
@@ -204,8 +211,10 @@ public final class RequestParser {
                         }
                     }
                     sink.onCommandLine(this, line, length);
-                    if (line.length > READ_BUFFER_SIZE) {
-                        line = new byte[256]; // do not keep a huge multiget's scratch for the connection's life
+                    if (line.length > MAX_PARTIAL_LINE) {
+                        // Keep no long line's scratch for the connection's life (a multiget's reply in progress
+                        // keeps its own reference until it is complete).
+                        line = new byte[256];
                     }
                     if (end != null) {
                         return finish();
