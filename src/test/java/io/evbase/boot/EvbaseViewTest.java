@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.jayway.jsonpath.JsonPath;
+import io.evbase.server.EvbaseApplication;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
