@@ -15,6 +15,8 @@ import java.nio.ByteBuffer;
  */
 public final class TlsStaging {
 
+    private static final ThreadLocal<TlsStaging> PER_THREAD = ThreadLocal.withInitial(TlsStaging::new);
+
     /** Room for three records of the largest size, so a burst of small records decrypts in one pass. */
     static final int RECORDS_IN = 3 * TlsCodec.MAX_RECORD;
     /** Largest buffer the engine may ask for (JDK's large-record packet size is 33,093 bytes). */
@@ -23,6 +25,11 @@ public final class TlsStaging {
     private final ByteBuffer recordsIn = ByteBuffer.allocate(RECORDS_IN);
     private ByteBuffer plainOut = ByteBuffer.allocate(TlsCodec.MAX_RECORD);
     private ByteBuffer recordOut = ByteBuffer.allocate(TlsCodec.MAX_RECORD + 1024);
+
+    /** The staging area of the calling thread (a loop's, for the codecs of that loop's connections). */
+    public static TlsStaging ofThisThread() {
+        return PER_THREAD.get();
+    }
 
     /** The whole records to decrypt, copied into {@link ByteBuffer#array()}. */
     ByteBuffer recordsIn() {
