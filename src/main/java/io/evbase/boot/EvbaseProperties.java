@@ -1,6 +1,7 @@
 package io.evbase.boot;
 
 import io.evbase.loop.Dispatch;
+import io.evbase.net.tls.ClientAuth;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -198,6 +199,9 @@ public class EvbaseProperties {
         /** Open connections at most; a client over the limit gets the protocol's refusal and is closed. */
         private int maxConnections = 10_000;
 
+        /** TLS on this listener: off unless ssl.bundle names an SSL bundle. */
+        private final Ssl ssl = new Ssl();
+
         public int getPort() {
             return port;
         }
@@ -284,6 +288,63 @@ public class EvbaseProperties {
 
         public void setMaxConnections(int maxConnections) {
             this.maxConnections = maxConnections;
+        }
+
+        public Ssl getSsl() {
+            return ssl;
+        }
+    }
+
+    /**
+     * TLS on one listener, from a Spring Boot SSL bundle ({@code spring.ssl.bundle.pem.<name>} or
+     * {@code spring.ssl.bundle.jks.<name>}): the bundle's key and certificate, its trust material for client
+     * certificates, its protocols and ciphers. With the bundle's {@code reload-on-update: true}, replaced files
+     * reach new connections without a restart; open connections keep theirs.
+     */
+    public static class Ssl {
+
+        /**
+         * Name of the SSL bundle (spring.ssl.bundle.pem.NAME or spring.ssl.bundle.jks.NAME) whose key and
+         * certificate the listener presents; unset, the listener speaks plaintext.
+         */
+        private String bundle;
+
+        /**
+         * Whether clients must present a certificate trusted by the bundle's truststore: none, want (asked for,
+         * not required) or need (a client without one is refused).
+         */
+        private ClientAuth clientAuth = ClientAuth.NONE;
+
+        /** Close a connection whose TLS handshake has not finished within this time; 0 disables. */
+        private Duration handshakeTimeout = Duration.ofSeconds(10);
+
+        public String getBundle() {
+            return bundle;
+        }
+
+        public void setBundle(String bundle) {
+            this.bundle = bundle;
+        }
+
+        public ClientAuth getClientAuth() {
+            return clientAuth;
+        }
+
+        public void setClientAuth(ClientAuth clientAuth) {
+            this.clientAuth = clientAuth;
+        }
+
+        public Duration getHandshakeTimeout() {
+            return handshakeTimeout;
+        }
+
+        public void setHandshakeTimeout(Duration handshakeTimeout) {
+            this.handshakeTimeout = handshakeTimeout;
+        }
+
+        /** True when a bundle is named. */
+        public boolean isEnabled() {
+            return bundle != null && !bundle.isBlank();
         }
     }
 

@@ -24,18 +24,29 @@ class ConfigurationMetadataTest {
         }
         assertThat(byName).containsKeys("evbase.workers", "evbase.dispatch", "evbase.stall-threshold",
                 "evbase.buffers.chunk-size", "evbase.shutdown.drain-timeout", "evbase.memcache.memory-limit");
-        for (PropertyDescriptor d : Introspector.getBeanInfo(EvbaseProperties.ListenerProperties.class, Object.class)
-                .getPropertyDescriptors()) {
-            String kebab = d.getName().replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
-            for (String listener : new String[] {"echo", "memcache"}) {
-                JsonNode p = byName.get("evbase.listeners." + listener + "." + kebab);
-                assertThat(p).as("metadata for evbase.listeners.%s.%s", listener, kebab).isNotNull();
-                assertThat(p.get("description").asText()).isNotBlank();
-                assertThat(p.get("type").asText()).isNotBlank();
-            }
+        for (String listener : new String[] {"echo", "memcache"}) {
+            assertDescribed(byName, "evbase.listeners." + listener + ".", EvbaseProperties.ListenerProperties.class);
         }
         for (JsonNode p : byName.values()) {
             assertThat(p.has("description")).as("description of %s", p.get("name")).isTrue();
+        }
+    }
+
+    /** Every property of {@code type} under {@code prefix} has metadata; nested groups (ssl) are descended into. */
+    private static void assertDescribed(Map<String, JsonNode> byName, String prefix, Class<?> type) throws Exception {
+        for (PropertyDescriptor d : Introspector.getBeanInfo(type, Object.class).getPropertyDescriptors()) {
+            String kebab = d.getName().replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
+            if (d.getWriteMethod() == null && d.getPropertyType().getEnclosingClass() == EvbaseProperties.class) {
+                assertDescribed(byName, prefix + kebab + ".", d.getPropertyType());
+                continue;
+            }
+            if (d.getWriteMethod() == null) {
+                continue; // derived (isEnabled), not bound
+            }
+            JsonNode p = byName.get(prefix + kebab);
+            assertThat(p).as("metadata for %s%s", prefix, kebab).isNotNull();
+            assertThat(p.get("description").asText()).isNotBlank();
+            assertThat(p.get("type").asText()).isNotBlank();
         }
     }
 }
