@@ -88,6 +88,8 @@ public final class EventBase implements Executor {
     private volatile long workStartNanos;
     /** Posted and not yet run; a counter because ConcurrentLinkedQueue.size() walks the whole queue. */
     private final AtomicInteger pendingTasks = new AtomicInteger();
+    /** Channels handed over by another thread and not yet taken up (registered, or given up) by the loop. */
+    private final AtomicInteger pendingHandOffs = new AtomicInteger();
     private volatile int registeredChannels;
     private volatile long selectorRebuilds;
 
@@ -139,6 +141,36 @@ public final class EventBase implements Executor {
         return registeredChannels;
     }
 
+    /**
+     * Channels handed to this loop from another thread (the acceptor's sockets, in its task queue) and not yet
+     * registered by it: with {@link #registeredChannels()}, what the loop is about to own. Thread-safe.
+     */
+    public int pendingHandOffs() {
+        return pendingHandOffs.get();
+    }
+
+    /**
+     * Takes a place for a channel about to be handed over; false when {@code max} are already waiting. Thread-safe.
+     * Each place is given back with {@link #handOffDone()}, by the loop once it took the channel up (registered it,
+     * or gave it up), or by the sender if the hand-off did not happen.
+     */
+    public boolean tryReserveHandOff(int max) {
+        while (true) {
+            int n = pendingHandOffs.get();
+            if (n >= max) {
+                return false;
+            }
+            if (pendingHandOffs.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Gives back a place {@link #tryReserveHandOff} took. Thread-safe. */
+    public void handOffDone() {
+        pendingHandOffs.decrementAndGet();
+    }
+
     /** When the running iteration began working, or 0 while the loop waits for events; for stall detection. */
     public long workStartNanos() {
         return workStartNanos;
@@ -155,6 +187,16 @@ public final class EventBase implements Executor {
         return start == 0 ? busy : busy + Math.max(0, nowNanos - start);
     }
 
+    /**
+     * The share of time this loop spends working, as a moving average with a half-second time constant, up to now
+     * (a loop in a long iteration reads busier by the moment): what {@link Dispatch#LEAST_LOADED} compares.
+     * Thread-safe. Always 0 when accounting is off.
+     */
+    public double recentLoad() {
+        long start = workStartNanos;
+        return ACCOUNTING ? stats.recentLoad(System.nanoTime(), start) : 0;
+    }
+
     /** Whether this loop keeps its {@link #stats()} (see the class comment). */
     public static boolean accounting() {
         return ACCOUNTING;
@@ -166,6 +208,11 @@ public final class EventBase implements Executor {
 
     public boolean isShuttingDown() {
         return shuttingDown;
+    }
+
+    /** Neither shutting down nor stopped: a loop that new work (a connection) may be given to. Thread-safe. */
+    public boolean isActive() {
+        return !shuttingDown && !tasksClosed;
     }
 
     public boolean isTerminated() {
@@ -326,7 +373,7 @@ public final class EventBase implements Executor {
                 long start = workStartNanos;
                 workStartNanos = 0;
                 if (ACCOUNTING) {
-                    stats.addBusy(System.nanoTime() - start);
+                    stats.addBusy(start, System.nanoTime());
                 }
                 if (premature >= PREMATURE_RETURNS_BEFORE_REBUILD) {
                     premature = 0;

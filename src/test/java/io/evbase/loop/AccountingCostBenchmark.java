@@ -45,7 +45,7 @@ public final class AccountingCostBenchmark {
             long start = System.nanoTime();
             stats.ioEvent();
             stats.recordCallback(System.nanoTime() - start, handler);
-            stats.addBusy(System.nanoTime() - workStart);
+            stats.addBusy(workStart, System.nanoTime());
         }
         return (System.nanoTime() - t0) / (double) rounds - nanoTimeCost(rounds / 10);
     }
