@@ -18,7 +18,10 @@ public class EvbaseProperties {
     /** Number of worker event loops; 0 means one per available processor. */
     private int workers = 0;
 
-    /** How the acceptor picks the loop for a new connection: round-robin or least-connections. */
+    /**
+     * How the acceptor picks the loop for a new connection: round-robin, least-connections (fewest connections,
+     * those on their way included) or least-loaded (lowest recent busy ratio).
+     */
     private Dispatch dispatch = Dispatch.ROUND_ROBIN;
 
     /**
