@@ -16,10 +16,25 @@ import java.util.Objects;
  * costs no pooled memory while it waits for the socket: {@link #writeTo} copies at most a bounded window of such
  * references into pooled chunks per write. Every read method sees the two kinds alike.
  *
- * <p>Indices in the lookup methods are relative to the first readable byte; they are {@code int}s, so lookups
- * reach the first 2 GiB of a chain (a parser looks at the head), while counts ({@link #readableBytes()},
- * {@link #skip}, {@link #transferFrom}) are {@code long}. A chunk is given back to the pool as soon as it is fully
- * consumed, so an empty chain holds no memory and an idle connection costs no chunk.
+ * <p>What a protocol reads and writes with:
+ * <ul>
+ *   <li>bytes: {@link #getByte}, {@link #indexOf}, {@link #copy}, {@link #read}, {@link #skip}, {@link #write};
+ *   <li>binary values of 8, 16, 32 and 64 bits, signed and unsigned, big-endian (the plain names) and
+ *       little-endian ({@code LE}): {@code get*(index)} looks without consuming, {@code read*()} consumes from the
+ *       head, {@code write*(value)} appends, {@code set*(index, value)} patches what was written (a length field
+ *       reserved before the body); a value may straddle segments;
+ *   <li>text: {@link #writeUtf8} (straight into the chunks), {@link #getUtf8}, {@link #readUtf8},
+ *       {@link #utf8Length}; {@link #writeAscii} and {@link #writeDecimal} for the text protocols;
+ *   <li>payloads: {@link #readChain} moves a received payload into a chain of its own without copying its whole
+ *       chunks (the zero-copy hand-off to a handler: it reads it with the same methods and clears it when done);
+ *       {@link #toByteArray} copies one out, for use beyond the loop thread; {@link #transferFrom} appends one.
+ * </ul>
+ *
+ * <p>Indices are relative to the first readable byte. Lookup indices are {@code int}s, so lookups reach the first
+ * 2 GiB of a chain (a parser looks at the head); counts ({@link #readableBytes()}, {@link #skip},
+ * {@link #transferFrom}, {@link #readChain}) and patch indices ({@code set*}, which work near the tail) are
+ * {@code long}. A chunk is given back to the pool as soon as it is fully consumed, so an empty chain holds no memory
+ * and an idle connection costs no chunk.
  *
  * <p>Memory: a write that needs a chunk the pool cannot give within its budget throws
  * {@link BufferBudgetExceededException} (the bytes written before it stay); {@link #readFrom} returns
@@ -41,10 +56,6 @@ public final class BufferChain {
      */
     public static final int SHARE_THRESHOLD = 1024;
 
-    /** Bytes of shared segments one {@link #writeTo} round copies into pooled chunks, at most. */
-    static final int WRITE_WINDOW = 64 * 1024;
-
-    static final int MAX_GATHER = 64;
     private static final byte[] DIGITS = "0123456789".getBytes(StandardCharsets.US_ASCII);
 
     private final BufferPool.Cache cache;
@@ -154,6 +165,75 @@ public final class BufferChain {
         return new String(bytes, StandardCharsets.US_ASCII);
     }
 
+    /** The bytes in {@code [index, index + length)} decoded as UTF-8 (malformed input as U+FFFD), not consumed. */
+    public String getUtf8(int index, int length) {
+        return Utf8.decode(this, index, length);
+    }
+
+    /** Every readable byte in a new array, not consumed; for handing a payload beyond the loop. */
+    public byte[] toByteArray() {
+        if (readable > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException("too large for an array: " + readable);
+        }
+        byte[] bytes = new byte[(int) readable];
+        copy(0, bytes, 0, bytes.length);
+        return bytes;
+    }
+
+    // ---------------------------------------------------------------- binary values at an index, not consumed
+
+    public short getUnsignedByte(int index) {
+        return (short) (getByte(index) & 0xff);
+    }
+
+    /** Big-endian. */
+    public short getShort(int index) {
+        checkIndex(index, Short.BYTES);
+        return (short) segments.getBits(index, Short.BYTES);
+    }
+
+    public short getShortLE(int index) {
+        return Short.reverseBytes(getShort(index));
+    }
+
+    /** Big-endian. */
+    public int getUnsignedShort(int index) {
+        return getShort(index) & 0xffff;
+    }
+
+    public int getUnsignedShortLE(int index) {
+        return getShortLE(index) & 0xffff;
+    }
+
+    /** Big-endian. */
+    public int getInt(int index) {
+        checkIndex(index, Integer.BYTES);
+        return (int) segments.getBits(index, Integer.BYTES);
+    }
+
+    public int getIntLE(int index) {
+        return Integer.reverseBytes(getInt(index));
+    }
+
+    /** Big-endian. */
+    public long getUnsignedInt(int index) {
+        return getInt(index) & 0xffffffffL;
+    }
+
+    public long getUnsignedIntLE(int index) {
+        return getIntLE(index) & 0xffffffffL;
+    }
+
+    /** Big-endian; read an unsigned 64-bit value with this too and treat it with {@link Long#compareUnsigned} etc. */
+    public long getLong(int index) {
+        checkIndex(index, Long.BYTES);
+        return segments.getBits(index, Long.BYTES);
+    }
+
+    public long getLongLE(int index) {
+        return Long.reverseBytes(getLong(index));
+    }
+
     // ---------------------------------------------------------------- consuming from the head
 
     /** Discards {@code length} bytes from the head. */
@@ -181,6 +261,89 @@ public final class BufferChain {
         byte[] bytes = new byte[length];
         read(bytes, 0, length);
         return bytes;
+    }
+
+    public byte readByte() {
+        byte value = getByte(0);
+        skip(1);
+        return value;
+    }
+
+    public short readUnsignedByte() {
+        return (short) (readByte() & 0xff);
+    }
+
+    /** Big-endian. */
+    public short readShort() {
+        short value = getShort(0);
+        skip(Short.BYTES);
+        return value;
+    }
+
+    public short readShortLE() {
+        return Short.reverseBytes(readShort());
+    }
+
+    /** Big-endian. */
+    public int readUnsignedShort() {
+        return readShort() & 0xffff;
+    }
+
+    public int readUnsignedShortLE() {
+        return readShortLE() & 0xffff;
+    }
+
+    /** Big-endian. */
+    public int readInt() {
+        int value = getInt(0);
+        skip(Integer.BYTES);
+        return value;
+    }
+
+    public int readIntLE() {
+        return Integer.reverseBytes(readInt());
+    }
+
+    /** Big-endian. */
+    public long readUnsignedInt() {
+        return readInt() & 0xffffffffL;
+    }
+
+    public long readUnsignedIntLE() {
+        return readIntLE() & 0xffffffffL;
+    }
+
+    /** Big-endian. */
+    public long readLong() {
+        long value = getLong(0);
+        skip(Long.BYTES);
+        return value;
+    }
+
+    public long readLongLE() {
+        return Long.reverseBytes(readLong());
+    }
+
+    /** Moves the first {@code length} bytes out as a UTF-8 string (malformed input as U+FFFD). */
+    public String readUtf8(int length) {
+        String text = getUtf8(0, length);
+        skip(length);
+        return text;
+    }
+
+    /**
+     * Moves the first {@code length} bytes into a new chain, without copying what can be moved: every chunk whose
+     * readable bytes all go changes hands, as do shared references; only a chunk cut by the end (at most one) is
+     * copied. The way to hand a received payload (a frame's body) to code that reads it with this class's methods.
+     *
+     * <p>The new chain draws from the same loop's cache: use it on this loop thread and {@link #clear()} it (or
+     * {@link #transferFrom} it elsewhere) when done, as with any chain. To keep a payload beyond the loop thread,
+     * take {@link #toByteArray()}.
+     */
+    public BufferChain readChain(long length) {
+        BufferChain payload = new BufferChain(cache);
+        payload.transfer(this, length, true);
+        return payload;
     }
 
     /** Discards everything and gives every chunk back to the pool. */
@@ -303,6 +466,112 @@ public final class BufferChain {
         return writeUnsignedDecimal(value);
     }
 
+    /** Appends the low 16 bits, big-endian. */
+    public BufferChain writeShort(int value) {
+        return writeBits(value, Short.BYTES);
+    }
+
+    public BufferChain writeShortLE(int value) {
+        return writeBits(Short.reverseBytes((short) value), Short.BYTES);
+    }
+
+    /** Big-endian; an unsigned 32-bit value goes in as {@code (int) value}. */
+    public BufferChain writeInt(int value) {
+        return writeBits(value, Integer.BYTES);
+    }
+
+    public BufferChain writeIntLE(int value) {
+        return writeBits(Integer.reverseBytes(value), Integer.BYTES);
+    }
+
+    /** Big-endian. */
+    public BufferChain writeLong(long value) {
+        return writeBits(value, Long.BYTES);
+    }
+
+    public BufferChain writeLongLE(long value) {
+        return writeBits(Long.reverseBytes(value), Long.BYTES);
+    }
+
+    private BufferChain writeBits(long value, int width) {
+        Chunk c = writableTail();
+        int w = c.writeIndex;
+        if (c.writable() >= width) {
+            switch (width) {
+                case Short.BYTES -> c.memory.putShort(w, (short) value);
+                case Integer.BYTES -> c.memory.putInt(w, (int) value);
+                default -> c.memory.putLong(w, value);
+            }
+            c.writeIndex = w + width;
+            readable += width;
+            return this;
+        }
+        for (int shift = 8 * (width - 1); shift >= 0; shift -= 8) {
+            write((byte) (value >>> shift));
+        }
+        return this;
+    }
+
+    /**
+     * Appends {@code text} as UTF-8, encoded straight into the chunks: no intermediate array. Unpaired surrogates
+     * are written as {@code '?'}, as {@code String.getBytes(UTF_8)} does.
+     */
+    public BufferChain writeUtf8(CharSequence text) {
+        Utf8.write(this, text);
+        return this;
+    }
+
+    /** The bytes {@link #writeUtf8} would append for {@code text}: for a length prefix written first. */
+    public static long utf8Length(CharSequence text) {
+        return Utf8.length(text);
+    }
+
+    // ---------------------------------------------------------------- patching bytes already written
+
+    /**
+     * Overwrites the byte at {@code index} (relative to the first readable byte, like every index here; a
+     * {@code long}, as patches go near the tail of an output that may be long). The usual use is a length field
+     * reserved with a placeholder and set once the body is written: {@code long at = out.readableBytes();
+     * out.writeInt(0); ...; out.setInt(at, length)}, within one callback (a flush consumes the head). Bytes of a
+     * shared reference are immutable: setting one throws {@link IllegalStateException}.
+     */
+    public BufferChain setByte(long index, int value) {
+        return setBits(index, value, Byte.BYTES);
+    }
+
+    /** Big-endian; see {@link #setByte}. */
+    public BufferChain setShort(long index, int value) {
+        return setBits(index, value, Short.BYTES);
+    }
+
+    public BufferChain setShortLE(long index, int value) {
+        return setBits(index, Short.reverseBytes((short) value), Short.BYTES);
+    }
+
+    /** Big-endian; see {@link #setByte}. */
+    public BufferChain setInt(long index, int value) {
+        return setBits(index, value, Integer.BYTES);
+    }
+
+    public BufferChain setIntLE(long index, int value) {
+        return setBits(index, Integer.reverseBytes(value), Integer.BYTES);
+    }
+
+    /** Big-endian; see {@link #setByte}. */
+    public BufferChain setLong(long index, long value) {
+        return setBits(index, value, Long.BYTES);
+    }
+
+    public BufferChain setLongLE(long index, long value) {
+        return setBits(index, Long.reverseBytes(value), Long.BYTES);
+    }
+
+    private BufferChain setBits(long index, long value, int width) {
+        checkIndex(index, width);
+        segments.setBits(index, value, width, readable);
+        return this;
+    }
+
     /**
      * Moves {@code length} bytes from the head of {@code src} to the tail of this chain. Whole chunks that are at
      * least half full change hands without copying, and so do shared references; a partial head chunk and smaller
@@ -404,126 +673,17 @@ public final class BufferChain {
     }
 
     /**
-     * Gathering write of as much as the channel takes. Pooled chunks are handed to the channel as they are; shared
-     * references are first copied into pooled chunks, at most {@link #WRITE_WINDOW} bytes per round (with the small
-     * chunks that follow them, so that a run of headers and values leaves in one system call). Only direct buffers
-     * reach the channel: a heap buffer would make the JDK copy it whole into a temporary direct buffer of its size.
+     * Gathering write of as much as the channel takes. Shared references are copied into pooled chunks on the way,
+     * at most a 64 KiB window per round (see {@link GatherWriter}); the channel only ever sees direct buffers.
      *
      * @return bytes written
      */
     public long writeTo(GatheringByteChannel channel) throws IOException {
-        long total = 0;
-        while (readable > 0) {
-            Segment head = segments.peekFirst();
-            long n;
-            long want;
-            if (head.readable() == readable && head instanceof Chunk c) {
-                // Performance: everything is in one chunk (the usual reply): a plain write, not the JDK's
-                // gathering path with its iovec setup.
-                want = readable;
-                try {
-                    n = channel.write(c.readView());
-                } finally {
-                    c.restore();
-                }
-            } else {
-                want = gather();
-                n = writeGathered(channel);
-            }
-            if (n <= 0) {
-                break;
-            }
-            consumeWritten(n);
-            total += n;
-            if (n < want) {
-                break; // the socket buffer is full
-            }
-        }
-        return total;
+        return cache.writer.writeTo(this, channel);
     }
 
-    /**
-     * Fills the cache's gather array for one write: the chunks up to the first shared reference as they are, then
-     * that reference and what follows copied into up to a window of pooled chunks (remembered in the cache's
-     * window array). If the pool cannot give even one chunk for it, a heap window of at most
-     * {@link #WRITE_WINDOW} bytes over the reference stands in, so the JDK's temporary copy stays bounded too.
-     *
-     * @return bytes gathered
-     */
-    private long gather() {
-        ByteBuffer[] gather = cache.gather;
-        Chunk[] window = cache.window;
-        int count = 0;
-        long want = 0;
-        int k = 0;
-        int size = segments.size();
-        for (; k < size && count < MAX_GATHER; k++) {
-            Segment s = segments.get(k);
-            if (!(s instanceof Chunk c)) {
-                break;
-            }
-            if (c.readable() > 0) {
-                gather[count++] = c.readView();
-                want += c.readable();
-            }
-        }
-        int staged = 0;
-        int offset = 0; // into segment k
-        while (k < size && count < MAX_GATHER && staged < window.length) {
-            Chunk stage = cache.tryTake(false);
-            if (stage == null) {
-                break;
-            }
-            window[staged++] = stage;
-            int filled = 0;
-            while (filled < stage.limit && k < size) {
-                Segment s = segments.get(k);
-                int take = Math.min(s.readable() - offset, stage.limit - filled);
-                s.copyTo(s.readIndex + offset, stage.memory, filled, take);
-                filled += take;
-                offset += take;
-                if (offset == s.readable()) {
-                    k++;
-                    offset = 0;
-                }
-            }
-            stage.writeIndex = filled;
-            gather[count++] = stage.readView();
-            want += filled;
-        }
-        if (count == 0) {
-            SharedSegment ref = (SharedSegment) segments.get(k);
-            int take = Math.min(ref.readable(), WRITE_WINDOW);
-            gather[count++] = ByteBuffer.wrap(ref.array, ref.readIndex, take);
-            want = take;
-        }
-        cache.gathered = count;
-        cache.staged = staged;
-        return want;
-    }
-
-    /** Writes what {@link #gather()} prepared, then puts every buffer back to rest and gives the window back. */
-    private long writeGathered(GatheringByteChannel channel) throws IOException {
-        ByteBuffer[] gather = cache.gather;
-        Chunk[] window = cache.window;
-        int count = cache.gathered;
-        try {
-            return count == 1 ? channel.write(gather[0]) : channel.write(gather, 0, count);
-        } finally {
-            for (int i = 0; i < count; i++) {
-                gather[i].clear(); // back to the resting window (see Chunk#restore)
-                gather[i] = null;
-            }
-            for (int i = 0, staged = cache.staged; i < staged; i++) {
-                cache.give(window[i]);
-                window[i] = null;
-            }
-            cache.gathered = 0;
-            cache.staged = 0;
-        }
-    }
-
-    private void consumeWritten(long n) {
+    /** Consumes {@code n} bytes a channel took. */
+    void consumeWritten(long n) {
         readable -= n;
         while (n > 0) {
             Segment s = segments.peekFirst();
@@ -537,7 +697,8 @@ public final class BufferChain {
 
     // ---------------------------------------------------------------- internals
 
-    private Chunk writableTail() {
+    /** The tail chunk if it has room, else a new one (throws at the budget). */
+    Chunk writableTail() {
         Segment tail = segments.peekLast();
         if (tail != null && tail.writable() > 0) {
             return (Chunk) tail; // a shared segment has no writable space
@@ -545,6 +706,12 @@ public final class BufferChain {
         Chunk c = cache.take();
         segments.addLast(c);
         return c;
+    }
+
+    /** Records that the tail chunk {@code c}, filled directly, now ends at {@code writeIndex}. */
+    void wrote(Chunk c, int writeIndex) {
+        readable += writeIndex - c.writeIndex;
+        c.writeIndex = writeIndex;
     }
 
     /** The tail chunk if it has room, else a new one within the read budget; null at the budget. */
@@ -590,6 +757,10 @@ public final class BufferChain {
         } else {
             cache.giveSegment((SharedSegment) s);
         }
+    }
+
+    SegmentRing segments() {
+        return segments;
     }
 
     private void checkIndex(long index, long length) {

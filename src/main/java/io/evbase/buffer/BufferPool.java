@@ -233,17 +233,9 @@ public final class BufferPool {
         private final String owner;
         private final ArrayDeque<Chunk> free = new ArrayDeque<>();
         private final ArrayDeque<SharedSegment> freeSegments = new ArrayDeque<>();
-        /**
-         * Scratch space of the loop's chains, which run one at a time on the loop thread: the gathering write's
-         * buffer array and the digits of a decimal. Held here once per loop rather than in every chain.
-         */
-        final ByteBuffer[] gather = new ByteBuffer[BufferChain.MAX_GATHER];
+        /** The loop's chains run one at a time on its thread: one writer and one decimal scratch serve them all. */
+        final GatherWriter writer;
         final byte[] scratch = new byte[20];
-        /** The chunks shared segments are copied into for one write: {@link BufferChain#WRITE_WINDOW} at most. */
-        final Chunk[] window = new Chunk[Math.max(1, Math.min(16, BufferChain.WRITE_WINDOW / chunkSize))];
-        /** Entries of {@link #gather} and {@link #window} in use by the write being prepared. */
-        int gathered;
-        int staged;
         /** Chunks given back to this cache: memory this loop can take again. Owner only. */
         private long gives;
         /** Written by the owner only; volatile so that statistics read a recent value. */
@@ -251,6 +243,7 @@ public final class BufferPool {
 
         private Cache(String owner) {
             this.owner = owner;
+            this.writer = new GatherWriter(this, chunkSize);
         }
 
         public String owner() {

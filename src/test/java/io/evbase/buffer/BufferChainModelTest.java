@@ -132,8 +132,7 @@ class BufferChainModelTest {
             }
             case 8 -> { // the payload hand-off: moved into a new chain, then appended to the other
                 long n = len == 0 ? 0 : op.a() % (len + 1);
-                BufferChain payload = new BufferChain(cache);
-                payload.transfer(chain, n, true);
+                BufferChain payload = chain.readChain(n);
                 byte[] moved = model.consume((int) n);
                 assertThat(contents(payload)).isEqualTo(moved);
                 other.transferFrom(payload, payload.readableBytes());

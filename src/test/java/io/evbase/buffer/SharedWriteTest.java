@@ -77,7 +77,7 @@ class SharedWriteTest {
 
         BufferPool pool = new BufferPool(CHUNK, CHUNK * 4, CHUNK * 64, 64 << 20);
         BufferChain out = new BufferChain(pool.newCache("test"));
-        long bound = BufferChain.WRITE_WINDOW + 2L * CHUNK; // the window, the header's and the trailer's chunks
+        long bound = GatherWriter.WINDOW + 2L * CHUNK; // the window, the header's and the trailer's chunks
         BufferPoolMXBean direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
                 .filter(p -> p.getName().equals("direct")).findFirst().orElseThrow();
 
