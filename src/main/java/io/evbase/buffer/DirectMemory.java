@@ -19,10 +19,11 @@ import java.util.function.IntFunction;
  */
 final class DirectMemory {
 
+    /** The JVM's count of direct memory, the one its limit applies to. */
+    private static final BufferPoolMXBean DIRECT = directPool();
+
     /** The JVM's direct memory and its real limit. */
     static final DirectMemory JVM = new DirectMemory(maxDirectMemory(), ByteBuffer::allocateDirect);
-
-    private static final BufferPoolMXBean DIRECT = directPool();
 
     private final long limit;
     private final IntFunction<ByteBuffer> allocator;
