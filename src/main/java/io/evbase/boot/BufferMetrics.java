@@ -26,6 +26,8 @@ public class BufferMetrics implements MeterBinder {
     @Override
     public void bindTo(MeterRegistry registry) {
         BufferPool pool = server.bufferPool();
+        Gauge.builder("evbase.buffer.pool.budget", pool, BufferPool::budgetBytes).baseUnit(BaseUnits.BYTES)
+                .description("Direct memory the buffer pool never exceeds").register(registry);
         Gauge.builder("evbase.buffer.pool.allocated", pool, BufferPool::allocatedBytes).baseUnit(BaseUnits.BYTES)
                 .description("Direct memory the buffer pool holds, in use or cached").register(registry);
         Gauge.builder("evbase.buffer.pool.used", pool, BufferPool::inUseBytes).baseUnit(BaseUnits.BYTES)

@@ -165,7 +165,8 @@ public class EvbaseEndpoint {
             perLoop.add(new LoopBuffersDescriptor(loop.id(), server.bufferCache(loop).cachedBytes(),
                     server.inputBytes(loop), server.outputBytes(loop)));
         }
-        return new BuffersDescriptor(pool.chunkSize(), pool.allocatedBytes(), pool.inUseBytes(), pool.cachedBytes(),
+        return new BuffersDescriptor(pool.chunkSize(), pool.budgetBytes(), pool.allocatedBytes(), pool.inUseBytes(),
+                pool.cachedBytes(),
                 pool.sharedCachedBytes(), pool.allocations(), server.inputBytes(), server.outputBytes(), perLoop);
     }
 
@@ -299,7 +300,7 @@ public class EvbaseEndpoint {
      * @param outputBytes       bytes queued in connections' output buffers
      * @param loops             the same per loop
      */
-    public record BuffersDescriptor(int chunkSize, long allocatedBytes, long inUseBytes, long cachedBytes,
+    public record BuffersDescriptor(int chunkSize, long budgetBytes, long allocatedBytes, long inUseBytes, long cachedBytes,
             long sharedCachedBytes, long allocations, long inputBytes, long outputBytes,
             List<LoopBuffersDescriptor> loops) implements OperationResponseBody {
     }

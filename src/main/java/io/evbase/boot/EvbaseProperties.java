@@ -122,6 +122,14 @@ public class EvbaseProperties {
         /** Free chunks the shared pool keeps; beyond it freed chunks are released to the JVM. */
         private DataSize maxPooled = DataSize.ofMegabytes(64);
 
+        /**
+         * Direct memory the buffer pool never exceeds, chunks in use and cached alike. At it, a connection that needs
+         * a chunk to read pauses reading (reads may fill only 7/8 of it, the rest is kept for replies) and one whose
+         * reply needs a chunk is closed. Unset: 3/4 of the JVM's direct-memory limit (-XX:MaxDirectMemorySize, or the
+         * maximum heap when that is unset), leaving the rest to the JDK's own direct buffers.
+         */
+        private DataSize maxDirectMemory;
+
         public DataSize getChunkSize() {
             return chunkSize;
         }
@@ -144,6 +152,14 @@ public class EvbaseProperties {
 
         public void setMaxPooled(DataSize maxPooled) {
             this.maxPooled = maxPooled;
+        }
+
+        public DataSize getMaxDirectMemory() {
+            return maxDirectMemory;
+        }
+
+        public void setMaxDirectMemory(DataSize maxDirectMemory) {
+            this.maxDirectMemory = maxDirectMemory;
         }
     }
 

@@ -190,6 +190,7 @@ class EvbaseActuatorTest {
         await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).until(() -> buffers("inUseBytes") <= baseline
                 && buffers("outputBytes") == 0 && buffers("inputBytes") == 0);
         assertThat(buffers("cachedBytes") + buffers("inUseBytes")).isEqualTo(buffers("allocatedBytes"));
+        assertThat(buffers("budgetBytes")).isEqualTo(server.bufferPool().budgetBytes()).isPositive();
     }
 
     // ---------------------------------------------------------------- connections
@@ -258,6 +259,7 @@ class EvbaseActuatorTest {
                 "evbase_connections_rejected_total{listener=\"blocking\",reason=\"overload\"}",
                 "evbase_bytes_read_bytes_total{listener=\"echo\"}",
                 "evbase_bytes_written_bytes_total{listener=\"echo\"}",
+                "evbase_buffer_pool_budget_bytes ",
                 "evbase_buffer_pool_allocated_bytes ",
                 "evbase_buffer_pool_used_bytes ",
                 "evbase_buffer_pool_cached_bytes ",
