@@ -184,13 +184,13 @@ public class EvbaseProperties {
     /** One listening socket and the limits of its connections. */
     public static class ListenerProperties {
 
-        /** TCP port to listen on; 0 picks a free one. */
-        private int port;
+        /** TCP port to listen on; 0 picks a free one. Required: a listener without a port fails start-up. */
+        private Integer port;
 
         /** Name of the protocol handler bean that serves this listener, e.g. echo or memcache. */
         private String protocol;
 
-        /** Address to bind. */
+        /** Address to bind: 0.0.0.0 for every IPv4 interface, or one address such as 127.0.0.1. */
         private String bindAddress = "0.0.0.0";
 
         /** Listen backlog: connections the kernel queues before the acceptor takes them. */
@@ -214,14 +214,18 @@ public class EvbaseProperties {
         /** An unwritable connection turns writable again once its queued output falls to this. */
         private DataSize writeLowWatermark = DataSize.ofKilobytes(256);
 
-        /** Open connections at most; a client over the limit gets the protocol's refusal and is closed. */
-        private int maxConnections = 10_000;
+        /**
+         * Open connections at most; a client over the limit gets the protocol's refusal and is closed. Unset: the
+         * process's descriptor limit less a reserve for the management port and files, split across the listeners
+         * that do not set it.
+         */
+        private Integer maxConnections;
 
-        public int getPort() {
+        public Integer getPort() {
             return port;
         }
 
-        public void setPort(int port) {
+        public void setPort(Integer port) {
             this.port = port;
         }
 
@@ -297,11 +301,11 @@ public class EvbaseProperties {
             this.writeLowWatermark = writeLowWatermark;
         }
 
-        public int getMaxConnections() {
+        public Integer getMaxConnections() {
             return maxConnections;
         }
 
-        public void setMaxConnections(int maxConnections) {
+        public void setMaxConnections(Integer maxConnections) {
             this.maxConnections = maxConnections;
         }
     }

@@ -91,8 +91,7 @@ public final class Acceptor {
             return listener;
         } catch (IOException e) {
             server.close();
-            throw new IOException("listener " + config.name() + " cannot bind " + config.bindAddress() + ":"
-                    + config.port() + ": " + e.getMessage(), e);
+            throw new ListenerBindException(config.name(), config.bindAddress(), config.port(), e);
         }
     }
 

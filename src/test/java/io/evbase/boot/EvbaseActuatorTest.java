@@ -95,7 +95,7 @@ class EvbaseActuatorTest {
                         .until(() -> load(loop, "1s") > 0.01);
                 String prometheus = http.body("/actuator/prometheus");
                 assertThat(gauge(prometheus, "evbase_loop_load{loop=\"" + loop + "\",window=\"1s\"}")).isPositive();
-                assertThat(gauge(prometheus, "evbase_bytes_read_bytes_total{listener=\"echo\"}")).isPositive();
+                assertThat(gauge(prometheus, "evbase_data_read_bytes_total{listener=\"echo\"}")).isPositive();
             } finally {
                 stop.set(true);
                 pinger.join(10_000);
@@ -249,16 +249,20 @@ class EvbaseActuatorTest {
                 "evbase_loop_load{loop=\"1\",window=\"10s\"}",
                 "evbase_loop_load{loop=\"0\",window=\"60s\"}",
                 "evbase_loop_tasks_pending{loop=\"0\"}",
+                "evbase_loop_busy_seconds_total{loop=\"1\"}",
                 "evbase_loop_task_latency_seconds_count{loop=\"0\"}",
                 "evbase_loop_task_latency_seconds_sum{loop=\"0\"}",
+                "evbase_loop_task_latency_seconds_bucket{loop=\"0\",le=\"0.001\"}",
+                "evbase_loop_task_latency_seconds_bucket{loop=\"1\",le=\"+Inf\"}",
                 "evbase_loop_iterations_total{loop=\"1\"}",
                 "evbase_loop_stalls_total{loop=\"0\"}",
                 "evbase_connections_active{listener=\"echo\"}",
                 "evbase_connections_accepted_total{listener=\"echo\"}",
                 "evbase_connections_rejected_total{listener=\"echo\",reason=\"limit\"}",
                 "evbase_connections_rejected_total{listener=\"blocking\",reason=\"overload\"}",
-                "evbase_bytes_read_bytes_total{listener=\"echo\"}",
-                "evbase_bytes_written_bytes_total{listener=\"echo\"}",
+                "evbase_connections_closed_total{listener=\"echo\",reason=\"peer_closed\"}",
+                "evbase_data_read_bytes_total{listener=\"echo\"}",
+                "evbase_data_written_bytes_total{listener=\"echo\"}",
                 "evbase_buffer_pool_budget_bytes ",
                 "evbase_buffer_pool_allocated_bytes ",
                 "evbase_buffer_pool_used_bytes ",

@@ -26,8 +26,10 @@ import org.junit.jupiter.api.Test;
 class DescriptorExhaustionTest {
 
     private static final int NOFILE = 256;
+    // max-connections above the limit: the default, derived from the limit, would refuse connections before it bites.
     private static final List<String> ARGS = List.of("--evbase.listeners.echo.port=0",
             "--evbase.listeners.echo.protocol=echo", "--evbase.listeners.echo.bind-address=127.0.0.1",
+            "--evbase.listeners.echo.max-connections=10000",
             "--evbase.workers=2", "--evbase.accept-pause=100ms", "--evbase.shutdown.drain-timeout=2s");
 
     @Test
