@@ -124,7 +124,7 @@ public class EvbaseEndpoint {
         return new LoopDescriptor(loop.id(), loop.name(), loads, loop.pendingTasks(), server.openConnections(loop),
                 server.pendingHandOffs(loop), stats.iterations(), stats.ioEvents(), stats.tasksRun(),
                 TaskLatencyDescriptor.of(sampler.taskLatency(loop).recent()),
-                new CallbackDescriptor(stats.longestCallback(), millis(stats.longestCallbackNanos())),
+                CallbackDescriptor.of(stats.longestCallback()),
                 stall != null, watchdog.stalls(loop), stall == null ? null : stall.duration().toMillis(),
                 stall == null ? null : stall.stackLines());
     }
@@ -254,6 +254,10 @@ public class EvbaseEndpoint {
      * @param duration how long it ran, in milliseconds
      */
     public record CallbackDescriptor(String callback, double duration) {
+
+        static CallbackDescriptor of(LoopStats.LongestCallback longest) {
+            return new CallbackDescriptor(longest.name(), millis(longest.nanos()));
+        }
     }
 
     /**
