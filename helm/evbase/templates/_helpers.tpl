@@ -180,11 +180,18 @@ application.yml); config.extra is merged last and wins.
 {{- end }}
 
 {{/*
-JAVA_TOOL_OPTIONS: memory as a share of the container limit, not a fixed heap.
+JAVA_TOOL_OPTIONS: memory as a share of the container limit, not a fixed heap; the collector named, because
+the JVM's own choice under a small limit is the stop-the-world Serial collector; exit on OutOfMemoryError
+whatever extraOptions says, so that a pod that ran out of memory restarts instead of serving nothing.
 */}}
 {{- define "evbase.javaToolOptions" -}}
 {{- $j := .Values.jvm }}
-{{- $opts := list (printf "-XX:MaxRAMPercentage=%v" $j.maxRAMPercentage) (printf "-XX:InitialRAMPercentage=%v" $j.maxRAMPercentage) "-Djava.io.tmpdir=/tmp" }}
+{{- $opts := list (printf "-XX:MaxRAMPercentage=%v" $j.maxRAMPercentage) (printf "-XX:InitialRAMPercentage=%v" $j.maxRAMPercentage) }}
+{{- with $j.gc }}
+{{- $opts = append $opts (printf "-XX:+Use%sGC" .) }}
+{{- end }}
+{{- $opts = append $opts "-XX:+ExitOnOutOfMemoryError" }}
+{{- $opts = append $opts "-Djava.io.tmpdir=/tmp" }}
 {{- with $j.maxDirectMemorySize }}
 {{- $opts = append $opts (printf "-XX:MaxDirectMemorySize=%s" .) }}
 {{- end }}
