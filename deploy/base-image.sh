@@ -10,7 +10,8 @@
 # Debian's own packages unpacked with dpkg -x: libc6, libgcc-s1, libstdc++6, zlib1g, tzdata. No shell, no
 # package manager, no passwd entries (the image runs as a numeric user).
 #
-# Needs: a JDK 17+ (JAVA_HOME, or the one javac belongs to), apt-get and dpkg (Debian), unzip, sha256sum.
+# Needs: a JDK 17+ (JAVA_HOME, or the one javac belongs to), apt-get and dpkg (Debian), sha256sum; as root it
+# also starts the cut-down java once on the unpacked libraries alone (unshare, chroot).
 set -euo pipefail
 
 out=${1:?usage: deploy/base-image.sh OUT.tar [APP.jar]}
@@ -27,7 +28,7 @@ mkdir -p "$(dirname "$out")"
 
 # The modules the application needs, as jdeps reads them off its classes and all its dependencies.
 mkdir "$work/app"
-unzip -q "$jar" 'BOOT-INF/*' -d "$work/app"
+(cd "$work/app" && "$jdk/bin/jar" xf "$(realpath "$jar")" BOOT-INF/)
 modules=$("$jdk/bin/jdeps" --ignore-missing-deps --print-module-deps -q --multi-release 17 \
   "$work"/app/BOOT-INF/lib/*.jar "$work/app/BOOT-INF/classes")
 echo "base-image: jlink $("$jdk/bin/java" -version 2>&1 | head -1) with $modules"
