@@ -24,11 +24,12 @@ tag=evbase-base:local
 work=$(mktemp -d "${TMPDIR:-/tmp}/evbase-base.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 out=$(realpath -m "$out")
+jar=$(realpath "$jar")
 mkdir -p "$(dirname "$out")"
 
 # The modules the application needs, as jdeps reads them off its classes and all its dependencies.
 mkdir "$work/app"
-(cd "$work/app" && "$jdk/bin/jar" xf "$(realpath "$jar")" BOOT-INF/)
+(cd "$work/app" && "$jdk/bin/jar" xf "$jar" BOOT-INF/)
 modules=$("$jdk/bin/jdeps" --ignore-missing-deps --print-module-deps -q --multi-release 17 \
   "$work"/app/BOOT-INF/lib/*.jar "$work/app/BOOT-INF/classes")
 echo "base-image: jlink $("$jdk/bin/java" -version 2>&1 | head -1) with $modules"
