@@ -7,8 +7,11 @@ import io.evbase.loop.StallWatchdog;
 import io.evbase.net.Server;
 import io.evbase.protocol.ProtocolHandler;
 import io.evbase.protocol.echo.EchoHandler;
+import io.evbase.protocol.memcache.AuthFile;
+import io.evbase.protocol.memcache.MemcacheAccess;
 import io.evbase.protocol.memcache.MemcacheHandler;
 import io.evbase.protocol.memcache.MemcacheSettings;
+import io.evbase.protocol.memcache.MemcacheStore;
 import io.evbase.protocol.memcache.ServerStatsAdapter;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -53,7 +56,10 @@ public final class EvbaseAutoConfiguration {
         return new ServerStatsAdapter();
     }
 
-    /** The memcached-compatible cache, for listeners with {@code protocol: memcache}. */
+    /**
+     * The memcached-compatible cache, for listeners with {@code protocol: memcache}. When a listener uses it, its
+     * memory limit is checked against the heap and its auth file read: either failing stops the start-up.
+     */
     @Bean(name = "memcache")
     @ConditionalOnMissingBean(name = "memcache")
     ProtocolHandler memcache(EvbaseProperties properties, ServerStatsAdapter stats) {
@@ -64,8 +70,17 @@ public final class EvbaseAutoConfiguration {
             throw new IllegalStateException("evbase.memcache: max-item-size and max-multiget-line-length must be "
                     + "positive and below 1GB: " + m.getMaxItemSize() + ", " + m.getMaxMultigetLineLength());
         }
-        return new MemcacheHandler(new MemcacheSettings(m.getMemoryLimit().toBytes(), (int) itemSize, (int) lineLength),
-                stats);
+        boolean served = properties.getListeners().values().stream().anyMatch(l -> "memcache".equals(l.getProtocol()));
+        EvbaseProperties.Memcache.Admin admin = m.getAdmin();
+        AuthFile auth = m.getAuthFile() != null && served ? AuthFile.load(m.getAuthFile()) : null;
+        MemcacheAccess access = new MemcacheAccess(auth, admin.isFlushAll(), admin.isCacheMemlimit(),
+                admin.isVerbosity(), admin.isStatsControl());
+        MemcacheSettings settings = new MemcacheSettings(m.getMemoryLimit().toBytes(), (int) itemSize,
+                (int) lineLength, access);
+        if (served) {
+            settings.checkHeap(Runtime.getRuntime().maxMemory());
+        }
+        return new MemcacheHandler(new MemcacheStore(settings.memoryLimit(), settings.maxItemSize()), settings, stats);
     }
 
     @Bean

@@ -32,9 +32,14 @@ public final class MemcacheHandler implements ProtocolHandler {
 
     private final MemcacheContext ctx;
 
-    /** A handler with its own store built from {@code settings}. */
+    /**
+     * A handler with its own store built from {@code settings}.
+     *
+     * @throws MemoryLimitExceedsHeapException when the memory limit exceeds half of this JVM's maximum heap
+     */
     public MemcacheHandler(MemcacheSettings settings, ServerStatsSource source) {
-        this(new MemcacheStore(settings.memoryLimit(), settings.maxItemSize()), settings, source);
+        this(new MemcacheStore(settings.checkHeap(Runtime.getRuntime().maxMemory()).memoryLimit(),
+                settings.maxItemSize()), settings, source);
     }
 
     public MemcacheHandler(MemcacheStore store, MemcacheSettings settings, ServerStatsSource source) {
