@@ -15,9 +15,11 @@ import io.evbase.protocol.memcache.MemcacheStore;
 import io.evbase.protocol.memcache.ServerStatsAdapter;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Lazy;
 
 /**
  * Assembles the evbase server from {@link EvbaseProperties}: the buffer pool, the worker loops, the built-in
@@ -57,11 +59,15 @@ public final class EvbaseAutoConfiguration {
     }
 
     /**
-     * The memcached-compatible cache, for listeners with {@code protocol: memcache}. When a listener uses it, its
-     * memory limit is checked against the heap and its auth file read: either failing stops the start-up.
+     * The memcached-compatible cache, for listeners with {@code protocol: memcache}. Lazy: created when a listener
+     * names it, so an application without such a listener holds no store. Needs Caffeine, an optional dependency.
+     * Its memory limit is checked against the heap and its auth file read when it is created: either failing stops
+     * the start-up.
      */
     @Bean(name = "memcache")
+    @Lazy
     @ConditionalOnMissingBean(name = "memcache")
+    @ConditionalOnClass(name = "com.github.benmanes.caffeine.cache.Caffeine")
     ProtocolHandler memcache(EvbaseProperties properties, ServerStatsAdapter stats) {
         EvbaseProperties.Memcache m = properties.getMemcache();
         long itemSize = m.getMaxItemSize().toBytes();
@@ -70,17 +76,13 @@ public final class EvbaseAutoConfiguration {
             throw new IllegalStateException("evbase.memcache: max-item-size and max-multiget-line-length must be "
                     + "positive and below 1GB: " + m.getMaxItemSize() + ", " + m.getMaxMultigetLineLength());
         }
-        boolean served = properties.getListeners().values().stream().anyMatch(l -> "memcache".equals(l.getProtocol()));
         EvbaseProperties.Memcache.Admin admin = m.getAdmin();
-        AuthFile auth = m.getAuthFile() != null && served ? AuthFile.load(m.getAuthFile()) : null;
+        AuthFile auth = m.getAuthFile() != null ? AuthFile.load(m.getAuthFile()) : null;
         MemcacheAccess access = new MemcacheAccess(auth, admin.isFlushAll(), admin.isCacheMemlimit(),
                 admin.isVerbosity(), admin.isStatsControl());
         MemcacheSettings settings = new MemcacheSettings(m.getMemoryLimit().toBytes(), (int) itemSize,
                 (int) lineLength, access);
-        if (served) {
-            settings.checkHeap(Runtime.getRuntime().maxMemory());
-        }
-        return new MemcacheHandler(new MemcacheStore(settings.memoryLimit(), settings.maxItemSize()), settings, stats);
+        return new MemcacheHandler(settings, stats); // checks the memory limit against the heap
     }
 
     @Bean

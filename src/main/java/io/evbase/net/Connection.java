@@ -3,6 +3,7 @@ package io.evbase.net;
 import io.evbase.buffer.BufferChain;
 import io.evbase.loop.EventBase;
 import io.evbase.loop.IoHandle;
+import io.evbase.loop.IoRegistration;
 import io.evbase.loop.Scheduled;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -57,7 +58,7 @@ public final class Connection implements IoHandle {
     private BoundListener listener;
     private ListenerSpec config;
     private SocketChannel channel;
-    private SelectionKey key;
+    private IoRegistration registration;
     private Object attachment;
     private int interestOps;
     /** Index in the owner's open list, for O(1) removal. */
@@ -210,19 +211,24 @@ public final class Connection implements IoHandle {
 
     // ---------------------------------------------------------------- life cycle, called by LoopConnections
 
-    void open(long newId, SocketChannel socket, BoundListener newListener) throws IOException {
+    /**
+     * Takes over a socket the owner has registered for {@code OP_READ} with this connection as its handle; cannot
+     * fail (what can, the owner did first), so every connection that reaches {@code onOpen} is counted closed once.
+     */
+    void open(long newId, SocketChannel socket, IoRegistration newRegistration, InetSocketAddress peer,
+            BoundListener newListener) {
         id = newId;
         listener = newListener;
         config = newListener.config();
         channel = socket;
-        remoteAddress = (InetSocketAddress) socket.getRemoteAddress();
+        registration = newRegistration;
+        remoteAddress = peer;
         long now = System.nanoTime();
         openedNanos = now;
         lastActivityNanos = now;
         writable = true;
         state = State.OPEN;
         interestOps = SelectionKey.OP_READ;
-        key = loop.register(socket, interestOps, this);
         try {
             config.handler().onOpen(this);
         } catch (Throwable t) {
@@ -259,6 +265,12 @@ public final class Connection implements IoHandle {
 
     // ---------------------------------------------------------------- I/O
 
+    /**
+     * Writes before it reads (redis's {@code ae} reads first unless asked for {@code AE_BARRIER}; here replies are
+     * flushed after every callback anyway, so reading first would gain nothing): the queued output goes out first,
+     * which can bring the connection back under its write low watermark, so the read that follows is handed to the
+     * handler in this same event instead of piling up unhandled behind an unwritable connection.
+     */
     @Override
     public void handleIo(int readyOps) {
         if ((readyOps & SelectionKey.OP_WRITE) != 0) {
@@ -274,6 +286,11 @@ public final class Connection implements IoHandle {
     @Override
     public void handleFailure(Throwable cause) {
         fail(cause);
+    }
+
+    @Override
+    public void registrationLost(Throwable cause) {
+        closeNow(CloseReason.RESET); // the loop can no longer serve the socket (the loop logged why)
     }
 
     private void readAndDispatch() {
@@ -437,12 +454,7 @@ public final class Connection implements IoHandle {
         int ops = (read ? SelectionKey.OP_READ : 0) | (output.isEmpty() ? 0 : SelectionKey.OP_WRITE);
         if (ops != interestOps) {
             interestOps = ops;
-            if (key == null || !key.isValid()) {
-                key = loop.keyOf(channel); // the selector was rebuilt
-            }
-            if (key != null) {
-                key.interestOps(ops);
-            }
+            registration.interestOps(ops);
         }
     }
 
@@ -576,12 +588,7 @@ public final class Connection implements IoHandle {
         closingSinceNanos = System.nanoTime();
         input.clear();
         interestOps = SelectionKey.OP_READ;
-        if (key == null || !key.isValid()) {
-            key = loop.keyOf(channel);
-        }
-        if (key != null) {
-            key.interestOps(interestOps);
-        }
+        registration.interestOps(interestOps);
         armTimeoutCheck(closingSinceNanos);
         discardUntilEnd(); // the peer may have closed already
     }
@@ -627,12 +634,12 @@ public final class Connection implements IoHandle {
             timeoutCheck.cancel();
             timeoutCheck = null;
         }
+        registration.cancel();
         try {
-            channel.close(); // also cancels the key
+            channel.close();
         } catch (IOException e) {
             LOG.log(Level.FINE, "closing socket", e);
         }
-        loop.deregistered();
         try {
             config.handler().onClose(this, reason);
         } catch (Throwable t) {
@@ -650,7 +657,7 @@ public final class Connection implements IoHandle {
     void recycle() {
         attachment = null;
         channel = null;
-        key = null;
+        registration = null;
         listener = null;
         remoteAddress = null;
         interestOps = 0;
@@ -671,6 +678,11 @@ public final class Connection implements IoHandle {
         outputBytes = 0;
         input.clear();
         output.clear();
+    }
+
+    /** The socket, for tests in this package that must close it behind the connection's back. */
+    SocketChannel channel() {
+        return channel;
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.evbase.boot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.evbase.server.EvbaseApplication;
 import io.evbase.support.ChildServer;
 import io.evbase.support.Clients;
 import java.net.Socket;
