@@ -1,6 +1,7 @@
 package io.evbase.boot;
 
 import io.evbase.loop.Dispatch;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -313,7 +314,10 @@ public class EvbaseProperties {
     /** The memcached-compatible cache behind listeners with protocol memcache. */
     public static class Memcache {
 
-        /** Memory the cache may use for keys, values and per-item overhead; it evicts beyond it. */
+        /**
+         * Memory the cache may use for keys, values (values still arriving included) and per-item overhead; it
+         * evicts beyond it. At most half of the JVM's maximum heap: a larger limit fails the start-up.
+         */
         private DataSize memoryLimit = DataSize.ofMegabytes(64);
 
         /** Largest value accepted; larger ones get SERVER_ERROR object too large for cache. */
@@ -324,6 +328,15 @@ public class EvbaseProperties {
          * connection. Keep it below the listener's read high watermark, or such a line could never complete.
          */
         private DataSize maxMultigetLineLength = DataSize.ofKilobytes(512);
+
+        /**
+         * File of user:password lines enabling memcached's ASCII authentication (memcached -Y): until a connection
+         * has sent "set <any key> <flags> <exptime> <bytes>" with "<user> <password>" as its data, every command
+         * answers CLIENT_ERROR unauthenticated. Unset: no authentication.
+         */
+        private Path authFile;
+
+        private final Admin admin = new Admin();
 
         public DataSize getMaxMultigetLineLength() {
             return maxMultigetLineLength;
@@ -347,6 +360,69 @@ public class EvbaseProperties {
 
         public void setMaxItemSize(DataSize maxItemSize) {
             this.maxItemSize = maxItemSize;
+        }
+
+        public Path getAuthFile() {
+            return authFile;
+        }
+
+        public void setAuthFile(Path authFile) {
+            this.authFile = authFile;
+        }
+
+        public Admin getAdmin() {
+            return admin;
+        }
+
+        /**
+         * Switches for the memcache administrative commands any client may send. A disabled one answers
+         * CLIENT_ERROR <command> not allowed, as memcached -F answers flush_all.
+         */
+        public static class Admin {
+
+            /** Whether flush_all is accepted (memcached -F disables it). */
+            private boolean flushAll = true;
+
+            /** Whether cache_memlimit, which resizes the cache, is accepted. */
+            private boolean cacheMemlimit = true;
+
+            /** Whether verbosity is accepted. */
+            private boolean verbosity = true;
+
+            /** Whether stats reset and stats detail, which change the server's statistics, are accepted. */
+            private boolean statsControl = true;
+
+            public boolean isFlushAll() {
+                return flushAll;
+            }
+
+            public void setFlushAll(boolean flushAll) {
+                this.flushAll = flushAll;
+            }
+
+            public boolean isCacheMemlimit() {
+                return cacheMemlimit;
+            }
+
+            public void setCacheMemlimit(boolean cacheMemlimit) {
+                this.cacheMemlimit = cacheMemlimit;
+            }
+
+            public boolean isVerbosity() {
+                return verbosity;
+            }
+
+            public void setVerbosity(boolean verbosity) {
+                this.verbosity = verbosity;
+            }
+
+            public boolean isStatsControl() {
+                return statsControl;
+            }
+
+            public void setStatsControl(boolean statsControl) {
+                this.statsControl = statsControl;
+            }
         }
     }
 }
