@@ -2,6 +2,7 @@ package io.evbase.boot;
 
 import io.micrometer.common.docs.KeyName;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
@@ -11,7 +12,9 @@ import io.micrometer.core.instrument.docs.MeterDocumentation;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -88,7 +91,40 @@ public enum EvbaseMeters implements MeterDocumentation {
             "Unconsumed bytes in connections' input buffers", Tag.LOOP),
 
     BUFFER_CONNECTIONS_OUTPUT("evbase.buffer.connections.output", Meter.Type.GAUGE, BaseUnits.BYTES,
-            "Bytes queued in connections' output buffers", Tag.LOOP);
+            "Bytes queued in connections' output buffers", Tag.LOOP),
+
+    // ---------------------------------------------------------------- TLS listeners
+
+    TLS_HANDSHAKES("evbase.tls.handshakes", Meter.Type.COUNTER, null, "TLS handshakes completed", Tag.LISTENER),
+
+    TLS_HANDSHAKES_FAILED("evbase.tls.handshakes.failed", Meter.Type.COUNTER, null,
+            "TLS handshakes that failed or timed out", Tag.LISTENER, Tag.REASON),
+
+    /** Count and total time of the completed handshakes, from the connection's accept. */
+    TLS_HANDSHAKE_DURATION("evbase.tls.handshake.duration", Meter.Type.TIMER, "seconds",
+            "Time completed TLS handshakes took, from accept to the handshake's end", Tag.LISTENER),
+
+    /** One series per protocol negotiated so far (added when first seen). */
+    TLS_HANDSHAKES_PROTOCOL("evbase.tls.handshakes.protocol", Meter.Type.COUNTER, null,
+            "TLS handshakes completed, by negotiated protocol", Tag.LISTENER, Tag.PROTOCOL),
+
+    /** One series per cipher suite negotiated so far (added when first seen). */
+    TLS_HANDSHAKES_CIPHER("evbase.tls.handshakes.cipher", Meter.Type.COUNTER, null,
+            "TLS handshakes completed, by negotiated cipher suite", Tag.LISTENER, Tag.CIPHER),
+
+    TLS_ERRORS("evbase.tls.errors", Meter.Type.COUNTER, null,
+            "Established TLS connections cut by the TLS layer (renegotiation refused, a broken record)",
+            Tag.LISTENER, Tag.REASON),
+
+    /** Alert on it: {@code evbase_tls_certificate_expiry_seconds < 7 * 86400}. */
+    TLS_CERTIFICATE_EXPIRY("evbase.tls.certificate.expiry", Meter.Type.GAUGE, "seconds",
+            "Time until the certificate the listener presents expires, negative once it has", Tag.LISTENER),
+
+    TLS_RELOADS("evbase.tls.reloads", Meter.Type.COUNTER, null,
+            "Certificate reloads applied without a restart", Tag.LISTENER),
+
+    TLS_RELOAD_FAILURES("evbase.tls.reload.failures", Meter.Type.COUNTER, null,
+            "Certificate reloads that failed; the last good certificate stays", Tag.LISTENER);
 
     /** The tags of the evbase meters. */
     public enum Tag implements KeyName {
@@ -98,8 +134,12 @@ public enum EvbaseMeters implements MeterDocumentation {
         WINDOW("window"),
         /** The listener's name, as in {@code evbase.listeners.<name>}. */
         LISTENER("listener"),
-        /** Why a connection was refused or closed, lower case. */
-        REASON("reason");
+        /** Why a connection was refused or closed, or a TLS handshake failed, lower case. */
+        REASON("reason"),
+        /** A negotiated TLS protocol, e.g. {@code TLSv1.3}. */
+        PROTOCOL("protocol"),
+        /** A negotiated TLS cipher suite, e.g. {@code TLS_AES_128_GCM_SHA256}. */
+        CIPHER("cipher");
 
         private final String key;
 
@@ -182,6 +222,11 @@ public enum EvbaseMeters implements MeterDocumentation {
     <T> FunctionCounter.Builder<T> functionCounter(T obj, ToDoubleFunction<T> value) {
         expect(Meter.Type.COUNTER);
         return FunctionCounter.builder(name, obj, value).description(description).baseUnit(baseUnit);
+    }
+
+    <T> FunctionTimer.Builder<T> functionTimer(T obj, ToLongFunction<T> count, ToDoubleFunction<T> totalNanos) {
+        expect(Meter.Type.TIMER);
+        return FunctionTimer.builder(name, obj, count, totalNanos, TimeUnit.NANOSECONDS).description(description);
     }
 
     Timer.Builder timer() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.evbase.loop.LoadWindow;
 import io.evbase.net.BoundListener;
 import io.evbase.net.CloseReason;
+import io.evbase.net.tls.TlsFailure;
 import io.micrometer.core.instrument.Meter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,6 +49,8 @@ class MetersDocumentationTest {
                 Arrays.stream(BoundListener.RejectReason.values()).map(BoundListener.RejectReason::tag).toList());
         assertThat(codes(line(doc, "`reason` of `evbase.connections.closed`"))).containsExactlyInAnyOrderElementsOf(
                 Arrays.stream(CloseReason.values()).map(CloseReason::tag).toList());
+        assertThat(codes(line(doc, "`reason` of `evbase.tls.handshakes.failed`"))).containsExactlyInAnyOrderElementsOf(
+                Arrays.stream(TlsFailure.values()).map(TlsFailure::tag).toList());
     }
 
     @Test

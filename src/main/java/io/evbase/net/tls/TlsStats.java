@@ -1,9 +1,11 @@
 package io.evbase.net.tls;
 
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
@@ -31,7 +33,7 @@ public final class TlsStats {
     private final Map<TlsFailure, LongAdder> errors = new EnumMap<>(TlsFailure.class);
     private final ConcurrentHashMap<String, LongAdder> protocols = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, LongAdder> ciphers = new ConcurrentHashMap<>();
-    private volatile BiConsumer<String, String> firstUse = (kind, name) -> { };
+    private final List<BiConsumer<String, String>> firstUse = new CopyOnWriteArrayList<>();
 
     public TlsStats() {
         for (TlsFailure f : TlsFailure.values()) {
@@ -43,10 +45,11 @@ public final class TlsStats {
     /**
      * Who to tell when a protocol or cipher suite is negotiated for the first time: called with ({@link #PROTOCOL}
      * or {@link #CIPHER}, its name) on the thread of that handshake, a loop, so it must return at once (hand the
-     * work to another thread). Names seen before the listener is set are reported to it at once.
+     * work to another thread). Names seen before the listener is added are reported to it at once; a name seen
+     * while it is added may be reported twice.
      */
     public void onFirstUse(BiConsumer<String, String> listener) {
-        this.firstUse = listener;
+        firstUse.add(listener);
         protocols.keySet().forEach(p -> listener.accept(PROTOCOL, p));
         ciphers.keySet().forEach(c -> listener.accept(CIPHER, c));
     }
@@ -66,7 +69,9 @@ public final class TlsStats {
             n = map.putIfAbsent(name, created);
             if (n == null) {
                 n = created;
-                firstUse.accept(kind, name);
+                for (BiConsumer<String, String> l : firstUse) {
+                    l.accept(kind, name);
+                }
             }
         }
         n.increment();
