@@ -195,6 +195,17 @@ public enum EvbaseMeters implements MeterDocumentation {
         return description;
     }
 
+    /**
+     * The series a timer adds to its {@link #prometheusName()}: a histogram's buckets, count, sum and max; for the
+     * TLS handshake duration, kept as a count and a total by the listener, count and sum only. Empty for others.
+     */
+    public List<String> timerSuffixes() {
+        if (type != Meter.Type.TIMER) {
+            return List.of();
+        }
+        return this == TLS_HANDSHAKE_DURATION ? List.of("_count", "_sum") : List.of("_bucket", "_count", "_sum", "_max");
+    }
+
     /** The tag keys, in order. */
     public List<String> tagKeys() {
         return Arrays.stream(tags).map(Tag::asString).toList();

@@ -59,7 +59,7 @@ class MetersDocumentationTest {
         for (EvbaseMeters m : EvbaseMeters.values()) {
             series.add(m.prometheusName());
             if (m.getType() == Meter.Type.TIMER) {
-                for (String suffix : List.of("_bucket", "_count", "_sum", "_max")) {
+                for (String suffix : m.timerSuffixes()) {
                     series.add(m.prometheusName() + suffix);
                 }
             }
@@ -93,7 +93,8 @@ class MetersDocumentationTest {
         String unit = m.getBaseUnit() == null ? "" : m.getBaseUnit();
         String tags = m.tagKeys().stream().map(t -> "`" + t + "`").collect(Collectors.joining(", "));
         String prometheus = "`" + m.prometheusName() + "`"
-                + (m.getType() == Meter.Type.TIMER ? " (`_bucket`, `_count`, `_sum`, `_max`)" : "");
+                + (m.getType() == Meter.Type.TIMER ? m.timerSuffixes().stream().map(x -> "`" + x + "`")
+                        .collect(Collectors.joining(", ", " (", ")")) : "");
         return "| `" + m.getName() + "` | " + type + " | " + unit + " | " + tags + " | " + prometheus + " | "
                 + m.description() + " |";
     }
