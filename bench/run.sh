@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # evbase side-by-side benchmarks: echo vs Netty (NIO and epoll), memcache vs memcached (memcaslap and the
-# project's load generator), connection churn, memory per idle connection, dispatch policies under uneven load,
-# the cost of the loop accounting, JMH microbenchmarks.
+# project's load generator), connection churn, memory per idle connection, TLS (echo and handshakes vs Netty with the
+# JDK provider, overhead against plaintext, memcache vs memcached -Z, memory per idle TLS connection), dispatch
+# policies under uneven load, the cost of the loop accounting, JMH microbenchmarks.
 #
 #   bench/run.sh            full run (about 15 minutes on 2 cores, build included)
 #   bench/run.sh --quick    short run (about 7 minutes): fewer rounds and cases, shorter runs
-#   options: --rounds N  --only echo,memcache,churn,idle,dispatch,accounting,jmh  --no-build  --workers N
+#   options: --rounds N  --only echo,memcache,churn,idle,tls,dispatch,accounting,jmh  --no-build  --workers N
 #
 # Every server runs at once on its own loopback port, started once; the client alternates between them
 # (A B A B ...) for several rounds after a warm-up. Each run reports throughput, latency percentiles and the
@@ -27,7 +28,7 @@ fi
 
 QUICK=0
 ROUNDS=""
-ONLY="echo,memcache,churn,idle,dispatch,accounting,jmh"
+ONLY="echo,memcache,churn,idle,tls,dispatch,accounting,jmh"
 BUILD=1
 WORKERS=2
 while [ $# -gt 0 ]; do
@@ -43,10 +44,10 @@ while [ $# -gt 0 ]; do
   shift
 done
 if [ "$QUICK" = 1 ]; then
-  ROUNDS=${ROUNDS:-2}; DUR=2; WARM=1; SIZES="64 16384"; MC_CONNS="32"; MC_DUR=2; IDLE_CONNS=10000
+  ROUNDS=${ROUNDS:-2}; DUR=2; WARM=1; SIZES="64 16384"; MC_CONNS="32"; MC_DUR=2; IDLE_CONNS=10000; TLS_IDLE_CONNS=2000
   D_LIGHT=100; D_REQUESTS=10; ACC_ROUNDS=5000000; ACC_SECONDS=4
 else
-  ROUNDS=${ROUNDS:-3}; DUR=3; WARM=1; SIZES="64 1024 16384"; MC_CONNS="16 32 64"; MC_DUR=3; IDLE_CONNS=10000
+  ROUNDS=${ROUNDS:-3}; DUR=3; WARM=1; SIZES="64 1024 16384"; MC_CONNS="16 32 64"; MC_DUR=3; IDLE_CONNS=10000; TLS_IDLE_CONNS=10000
   D_LIGHT=200; D_REQUESTS=20; ACC_ROUNDS=20000000; ACC_SECONDS=10
 fi
 want() { [[ ",$ONLY," == *",$1,"* ]]; }
@@ -303,6 +304,92 @@ if want idle; then
   if [ "$NEED_MEMCD" = 1 ]; then
     res=$(loadgen --mode idle --port "$P_MEMCD" --conns "$IDLE_CONNS" --server-pid "$MEMCD_PID" --request 'version\r\n')
     record idle "${IDLE_CONNS}c" memcached 1 "$res"
+  fi
+fi
+
+# ---------------------------------------------------------------- tls
+# TLS, all servers behind the JDK's SSLSocket as the client (TlsLoadGen) and one throw-away certificate: evbase's
+# TLS echo against Netty 4.2's SslHandler with the JDK provider (64 B and 16 KiB, ping-pong and pipelined; full
+# handshakes per second), evbase's TLS echo against its own plaintext echo, evbase's memcache over TLS against
+# memcached -Z, and memory per idle TLS connection.
+if want tls; then
+  TLS_DIR="$OUT/tls"
+  java -cp "$CP" io.evbase.bench.TlsCerts "$TLS_DIR" > /dev/null
+  P_TLS_ECHO=$(free_port 27107); P_TLS_PLAIN=$(free_port $((P_TLS_ECHO + 1))); P_TLS_MC=$(free_port $((P_TLS_PLAIN + 1)))
+  P_NETTY_TLS=$(free_port $((P_TLS_MC + 1))); P_MEMCD_TLS=$(free_port $((P_NETTY_TLS + 1)))
+  mkdir -p "$OUT/evbase-tls-cwd"
+  tls_args=(--evbase.workers="$WORKERS" --server.port=0
+    --spring.ssl.bundle.pem.bench.keystore.certificate="file:$TLS_DIR/server.crt"
+    --spring.ssl.bundle.pem.bench.keystore.private-key="file:$TLS_DIR/server.key"
+    --evbase.listeners.tlsecho.port="$P_TLS_ECHO" --evbase.listeners.tlsecho.protocol=echo
+    --evbase.listeners.tlsecho.bind-address=127.0.0.1 --evbase.listeners.tlsecho.ssl.bundle=bench
+    --evbase.listeners.tlsecho.max-connections=19000
+    --evbase.listeners.plainecho.port="$P_TLS_PLAIN" --evbase.listeners.plainecho.protocol=echo
+    --evbase.listeners.plainecho.bind-address=127.0.0.1)
+  if [ "$HAS_MEMCACHE" = 1 ]; then
+    tls_args+=(--evbase.listeners.tlsmc.port="$P_TLS_MC" --evbase.listeners.tlsmc.protocol=memcache
+      --evbase.listeners.tlsmc.bind-address=127.0.0.1 --evbase.listeners.tlsmc.ssl.bundle=bench)
+  fi
+  (cd "$OUT/evbase-tls-cwd" && exec java $JVM_SERVER_OPTS -jar "$ROOT/target/evbase.jar" "${tls_args[@]}") > "$OUT/evbase-tls.log" 2>&1 &
+  EVB_TLS_PID=$!; PIDS+=("$EVB_TLS_PID")
+  java $JVM_SERVER_OPTS -cp "$CP" io.evbase.bench.NettyTlsEchoServer --port "$P_NETTY_TLS" --loops "$WORKERS" \
+    --cert "$TLS_DIR/server.crt" --key "$TLS_DIR/server.key" > "$OUT/netty-tls.log" 2>&1 &
+  NETTY_TLS_PID=$!; PIDS+=("$NETTY_TLS_PID")
+  MEMCD_TLS=0
+  if command -v memcached >/dev/null && memcached -h 2>/dev/null | grep -q -- '--enable-ssl'; then
+    memcached $( [ "$(id -u)" = 0 ] && echo "-u root" ) -t "$WORKERS" -p "$P_MEMCD_TLS" -U 0 -l 127.0.0.1 -m 64 -c 19000 \
+      -Z -o "ssl_chain_cert=$TLS_DIR/server.crt,ssl_key=$TLS_DIR/server.key" > "$OUT/memcached-tls.log" 2>&1 &
+    MEMCD_TLS_PID=$!; PIDS+=("$MEMCD_TLS_PID"); MEMCD_TLS=1
+  fi
+  TLS_OK=1
+  wait_port "$P_TLS_ECHO" "$EVB_TLS_PID" evbase-tls || TLS_OK=0
+  wait_port "$P_NETTY_TLS" "$NETTY_TLS_PID" netty-tls || TLS_OK=0
+  [ "$MEMCD_TLS" = 1 ] && { wait_port "$P_MEMCD_TLS" "$MEMCD_TLS_PID" memcached-tls || MEMCD_TLS=0; }
+  TLSGEN=(java -Xmx1g -cp "$CP" io.evbase.bench.TlsLoadGen --ca "$TLS_DIR/ca.pem")
+  tlsgen() { "${TLSGEN[@]}" "$@" 2>>"$OUT/tlsgen.log" | grep '^RESULT' || { log "TLS load generator failed: $*"; tail -5 "$OUT/tlsgen.log" >&2; echo "RESULT failed=1"; }; }
+  if [ "$TLS_OK" != 1 ]; then
+    skip tls "evbase or Netty did not start with TLS (see $OUT/evbase-tls.log)"
+  else
+    log "tls: warm-up"
+    for port in "$P_TLS_ECHO" "$P_NETTY_TLS"; do
+      tlsgen --mode pipeline --port "$port" --conns 8 --size 1024 --warmup 0 --duration 2 >/dev/null
+      tlsgen --mode handshake --port "$port" --conns 4 --warmup 0 --duration 1 >/dev/null
+    done
+    loadgen --mode pipeline --port "$P_TLS_PLAIN" --conns 8 --size 1024 --warmup 0 --duration 2 >/dev/null
+    for r in $(seq 1 "$ROUNDS"); do
+      log "tls: round $r/$ROUNDS"
+      for size in 64 16384; do
+        for m in pingpong pipeline; do
+          conns=16; [ "$m" = pipeline ] && conns=8
+          for s in "evbase:$P_TLS_ECHO:$EVB_TLS_PID" "netty-tls:$P_NETTY_TLS:$NETTY_TLS_PID"; do
+            IFS=: read -r name port pid <<<"$s"
+            res=$(tlsgen --mode "$m" --port "$port" --conns "$conns" --size "$size" --warmup "$WARM" --duration "$DUR" --server-pid "$pid")
+            record tls-echo "$m/${size}B/${conns}c" "$name" "$r" "$res"
+            [ "$name" = evbase ] && record tls-overhead "$m/${size}B/${conns}c" evbase "$r" "$res"
+          done
+          res=$(loadgen --mode "$m" --port "$P_TLS_PLAIN" --conns "$conns" --size "$size" --warmup "$WARM" --duration "$DUR" --server-pid "$EVB_TLS_PID")
+          record tls-overhead "$m/${size}B/${conns}c" evbase-plaintext "$r" "$res"
+        done
+      done
+      for s in "evbase:$P_TLS_ECHO:$EVB_TLS_PID" "netty-tls:$P_NETTY_TLS:$NETTY_TLS_PID"; do
+        IFS=: read -r name port pid <<<"$s"
+        res=$(tlsgen --mode handshake --port "$port" --conns 4 --warmup "$WARM" --duration "$DUR" --server-pid "$pid")
+        record tls-handshake "full/4c" "$name" "$r" "$res"
+      done
+      if [ "$HAS_MEMCACHE" = 1 ] && [ "$MEMCD_TLS" = 1 ]; then
+        for s in "evbase:$P_TLS_MC:$EVB_TLS_PID" "memcached-tls:$P_MEMCD_TLS:$MEMCD_TLS_PID"; do
+          IFS=: read -r name port pid <<<"$s"
+          res=$(tlsgen --mode memcache --port "$port" --conns 16 --get-ratio 0.9 --warmup "$WARM" --duration "$DUR" --server-pid "$pid")
+          record tls-memcache "get0.9/16c" "$name" "$r" "$res"
+        done
+      fi
+    done
+    [ "$MEMCD_TLS" = 1 ] || skip tls-memcache "memcached without TLS (-Z) or no memcache listener in this evbase build"
+    log "tls: $TLS_IDLE_CONNS idle TLS connections"
+    res=$(tlsgen --mode idle --port "$P_TLS_ECHO" --conns "$TLS_IDLE_CONNS" --server-pid "$EVB_TLS_PID")
+    record idle "${TLS_IDLE_CONNS}c" evbase-tls 1 "$res"
+    res=$(tlsgen --mode idle --port "$P_NETTY_TLS" --conns "$TLS_IDLE_CONNS" --server-pid "$NETTY_TLS_PID")
+    record idle "${TLS_IDLE_CONNS}c" netty-tls 1 "$res"
   fi
 fi
 

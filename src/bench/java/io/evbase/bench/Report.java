@@ -63,6 +63,10 @@ public final class Report {
         load(md, runs, "memcache-max", "memcache: load generator, closed loop (operations/s)");
         load(md, runs, "memcache-rate", "memcache: load generator at a fixed rate (half the lower maximum): latency");
         load(md, runs, "churn", "Connection churn: connect, one request, close (connections/s)");
+        load(md, runs, "tls-echo", "TLS echo (evbase vs Netty 4.2 with the JDK provider; TLS load generator, messages/s)");
+        load(md, runs, "tls-handshake", "TLS full handshakes, no resumption (evbase vs Netty 4.2; handshakes/s)");
+        load(md, runs, "tls-overhead", "TLS overhead: evbase's TLS echo against its own plaintext echo (messages/s)");
+        load(md, runs, "tls-memcache", "memcache over TLS (evbase vs memcached -Z; TLS load generator, operations/s)");
         idle(md, runs);
         dispatch(md, runs);
         accounting(md, runs);
