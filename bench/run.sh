@@ -38,7 +38,7 @@ while [ $# -gt 0 ]; do
     --only) ONLY=$2; shift ;;
     --no-build) BUILD=0 ;;
     --workers) WORKERS=$2; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
