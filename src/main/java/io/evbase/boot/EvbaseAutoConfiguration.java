@@ -4,13 +4,17 @@ import io.evbase.buffer.BufferPool;
 import io.evbase.loop.EventBaseGroup;
 import io.evbase.loop.LoopSampler;
 import io.evbase.loop.StallWatchdog;
+import io.evbase.net.BlockingExecutors;
 import io.evbase.net.Server;
 import io.evbase.protocol.ProtocolHandler;
 import io.evbase.protocol.echo.EchoHandler;
 import io.evbase.protocol.memcache.MemcacheHandler;
 import io.evbase.protocol.memcache.MemcacheSettings;
 import io.evbase.protocol.memcache.ServerStatsAdapter;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -24,6 +28,9 @@ import org.springframework.context.annotation.Bean;
 @AutoConfiguration
 @EnableConfigurationProperties(EvbaseProperties.class)
 public final class EvbaseAutoConfiguration {
+
+    /** Name of the executor bean for blocking work behind replies. */
+    public static final String BLOCKING_EXECUTOR = "evbaseBlockingExecutor";
 
     @Bean
     @ConditionalOnMissingBean
@@ -42,7 +49,7 @@ public final class EvbaseAutoConfiguration {
     /** The echo protocol, for listeners with {@code protocol: echo}. */
     @Bean(name = "echo")
     @ConditionalOnMissingBean(name = "echo")
-    ProtocolHandler echo() {
+    ProtocolHandler<?> echo() {
         return new EchoHandler();
     }
 
@@ -56,7 +63,7 @@ public final class EvbaseAutoConfiguration {
     /** The memcached-compatible cache, for listeners with {@code protocol: memcache}. */
     @Bean(name = "memcache")
     @ConditionalOnMissingBean(name = "memcache")
-    ProtocolHandler memcache(EvbaseProperties properties, ServerStatsAdapter stats) {
+    ProtocolHandler<?> memcache(EvbaseProperties properties, ServerStatsAdapter stats) {
         EvbaseProperties.Memcache m = properties.getMemcache();
         long itemSize = m.getMaxItemSize().toBytes();
         long lineLength = m.getMaxMultigetLineLength().toBytes();
@@ -68,11 +75,23 @@ public final class EvbaseAutoConfiguration {
                 stats);
     }
 
+    /**
+     * Runs the blocking work behind replies ({@code Connection.replyBlocking}): virtual threads where the JVM has
+     * them (Java 21+), else a pool of {@code evbase.blocking.max-threads} platform threads. An application replaces
+     * it with its own {@code ExecutorService} bean of this name. Shut down after the server has drained.
+     */
+    @Bean(name = BLOCKING_EXECUTOR, destroyMethod = "shutdown")
+    @ConditionalOnMissingBean(name = BLOCKING_EXECUTOR)
+    ExecutorService evbaseBlockingExecutor(EvbaseProperties properties) {
+        EvbaseProperties.Blocking b = properties.getBlocking();
+        return BlockingExecutors.create(b.isVirtualThreads(), b.getMaxThreads(), "evbase-blocking");
+    }
+
     @Bean
     @ConditionalOnMissingBean
     Server evbaseServer(EvbaseProperties properties, EventBaseGroup group, BufferPool pool,
-            ListableBeanFactory beans) {
-        Server server = EvbaseServerFactory.create(properties, group, pool, beans);
+            ListableBeanFactory beans, @Qualifier(BLOCKING_EXECUTOR) Executor blockingExecutor) {
+        Server server = EvbaseServerFactory.create(properties, group, pool, beans, blockingExecutor);
         beans.getBeanProvider(ServerStatsAdapter.class).ifAvailable(stats -> stats.attach(server));
         return server;
     }

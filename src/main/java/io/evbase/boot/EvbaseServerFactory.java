@@ -8,6 +8,7 @@ import io.evbase.protocol.ProtocolHandler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.NoSuchBeanDefinitionException;
 
@@ -23,21 +24,22 @@ final class EvbaseServerFactory {
     }
 
     static Server create(EvbaseProperties properties, EventBaseGroup group, BufferPool pool,
-            ListableBeanFactory beans) {
+            ListableBeanFactory beans, Executor blockingExecutor) {
         List<ListenerSpec> listeners = new ArrayList<>();
         for (Map.Entry<String, EvbaseProperties.ListenerProperties> entry : properties.getListeners().entrySet()) {
-            listeners.add(listenerConfig(entry.getKey(), entry.getValue(), beans));
+            listeners.add(listenerConfig(entry.getKey(), entry.getValue(), beans, blockingExecutor));
         }
         return new Server(group, pool, listeners, properties.getHandOffQueueSize(), properties.getAcceptPause(),
                 properties.getStallThreshold());
     }
 
-    static ListenerSpec listenerConfig(String name, EvbaseProperties.ListenerProperties l, ListableBeanFactory beans) {
+    static ListenerSpec listenerConfig(String name, EvbaseProperties.ListenerProperties l, ListableBeanFactory beans,
+            Executor blockingExecutor) {
         String protocol = l.getProtocol();
         if (protocol == null || protocol.isBlank()) {
             throw new IllegalStateException("evbase.listeners." + name + ".protocol is not set");
         }
-        ProtocolHandler handler;
+        ProtocolHandler<?> handler;
         try {
             handler = beans.getBean(protocol, ProtocolHandler.class);
         } catch (NoSuchBeanDefinitionException e) {
@@ -47,7 +49,8 @@ final class EvbaseServerFactory {
         }
         return new ListenerSpec(name, protocol, l.getBindAddress(), l.getPort(), l.getBacklog(), handler,
                 l.getIdleTimeout(), l.getReadTimeout(), l.getWriteTimeout(), toInt(name, l.getReadHighWatermark()),
-                toInt(name, l.getWriteHighWatermark()), toInt(name, l.getWriteLowWatermark()), l.getMaxConnections());
+                toInt(name, l.getWriteHighWatermark()), toInt(name, l.getWriteLowWatermark()), l.getMaxConnections(),
+                l.getMaxRequestsInFlight(), blockingExecutor);
     }
 
     private static int toInt(String listener, org.springframework.util.unit.DataSize size) {

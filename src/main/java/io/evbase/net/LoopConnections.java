@@ -145,12 +145,12 @@ final class LoopConnections {
         long now = System.nanoTime();
         List<ConnectionInfo> list = new ArrayList<>(open.size());
         for (Connection c : open) {
-            String state = c.isDraining() && c.isOpen() ? "draining" : c.state().name().toLowerCase(java.util.Locale.ROOT);
+            String state = c.state().name().toLowerCase(java.util.Locale.ROOT);
             String peer = c.remoteAddress() == null ? "" : c.remoteAddress().getAddress().getHostAddress() + ":"
                     + c.remoteAddress().getPort();
             list.add(new ConnectionInfo(c.id(), c.listenerName(), loop.id(), peer,
                     Duration.ofNanos(now - c.openedNanos()), Duration.ofNanos(now - c.lastActivityNanos()), state,
-                    c.input().readableBytes(), c.output().readableBytes(), c.bytesRead(), c.bytesWritten()));
+                    c.input().readableBytes(), c.queuedBytes(), c.bytesRead(), c.bytesWritten()));
         }
         return list;
     }

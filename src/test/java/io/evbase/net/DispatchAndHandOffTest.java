@@ -7,6 +7,8 @@ import io.evbase.buffer.BufferPool;
 import io.evbase.loop.Dispatch;
 import io.evbase.loop.EventBaseGroup;
 import io.evbase.protocol.LineFramer;
+import io.evbase.protocol.ProtocolHandler;
+import io.evbase.protocol.Session;
 import io.evbase.protocol.echo.EchoHandler;
 import io.evbase.support.Clients;
 import java.net.Socket;
@@ -68,19 +70,26 @@ class DispatchAndHandOffTest {
                 .collect(Collectors.groupingBy(ConnectionInfo::loop, Collectors.counting()));
     }
 
-    /** Answers each line after "slow work" on an executor; the reply comes back through the connection's handle. */
-    static final class SlowWorkHandler implements ConnectionHandler {
+    /**
+     * Answers each line after "slow work" on an executor; the reply comes back through the connection's handle (the
+     * raw way; {@code Connection.replyBlocking} is the one that keeps order and drains).
+     */
+    static final class SlowWorkHandler implements ProtocolHandler<Session> {
         final ExecutorService workers = Executors.newFixedThreadPool(2);
         final LineFramer lines = new LineFramer(1024);
         final AtomicInteger droppedResults = new AtomicInteger();
 
         @Override
-        public void onRead(Connection c) {
+        public Session open(Connection c) {
+            return () -> onRead(c);
+        }
+
+        private void onRead(Connection c) {
             int lf;
             while ((lf = lines.findLineEnd(c.input())) >= 0) {
                 String line = c.input().toAscii(0, LineFramer.contentLength(c.input(), lf));
                 c.input().skip(lf + 1);
-                Connection.Handle handle = c.handle();
+                ConnectionHandle handle = c.handle();
                 workers.submit(() -> {
                     long delay = line.startsWith("slow") ? 300 : 1;
                     try {
@@ -89,12 +98,15 @@ class DispatchAndHandOffTest {
                         return;
                     }
                     String reply = "done " + line + " on " + Thread.currentThread().getName() + "\n";
-                    handle.execute(conn -> {
+                    boolean posted = handle.execute(conn -> {
                         if (!conn.loop().inLoop()) {
                             throw new AssertionError("result applied off the loop");
                         }
                         conn.output().writeAscii(reply);
                     });
+                    if (!posted) {
+                        droppedResults.incrementAndGet(); // its connection is gone
+                    }
                 });
             }
         }
@@ -119,7 +131,9 @@ class DispatchAndHandOffTest {
             }
             await().atMost(Duration.ofSeconds(5)).until(() -> server.listener("slow").openConnections() == 0);
             try (Socket next = Clients.connect(port)) {
-                Thread.sleep(600); // the slow result for the old peer is posted meanwhile
+                await().atMost(Duration.ofSeconds(5)).until(() -> server.listener("slow").openConnections() == 1);
+                // The slow result for the old peer comes back while the next peer has the recycled object: dropped.
+                await().atMost(Duration.ofSeconds(5)).until(() -> handler.droppedResults.get() == 1);
                 next.getOutputStream().write("fast\n".getBytes(StandardCharsets.US_ASCII));
                 String reply = new String(Clients.readN(next.getInputStream(), 10), StandardCharsets.US_ASCII);
                 assertThat(reply).isEqualTo("done fast ");
