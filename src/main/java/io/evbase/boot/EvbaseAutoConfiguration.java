@@ -16,9 +16,11 @@ import java.util.concurrent.ExecutorService;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Lazy;
 
 /**
  * Assembles the evbase server from {@link EvbaseProperties}: the buffer pool, the worker loops, the built-in
@@ -60,9 +62,14 @@ public final class EvbaseAutoConfiguration {
         return new ServerStatsAdapter();
     }
 
-    /** The memcached-compatible cache, for listeners with {@code protocol: memcache}. */
+    /**
+     * The memcached-compatible cache, for listeners with {@code protocol: memcache}. Lazy: created when a listener
+     * names it, so an application without such a listener holds no store. Needs Caffeine, an optional dependency.
+     */
     @Bean(name = "memcache")
+    @Lazy
     @ConditionalOnMissingBean(name = "memcache")
+    @ConditionalOnClass(name = "com.github.benmanes.caffeine.cache.Caffeine")
     ProtocolHandler<?> memcache(EvbaseProperties properties, ServerStatsAdapter stats) {
         EvbaseProperties.Memcache m = properties.getMemcache();
         long itemSize = m.getMaxItemSize().toBytes();

@@ -34,7 +34,9 @@ import org.springframework.boot.actuate.endpoint.annotation.Selector;
  * <li>{@code GET /actuator/reactor/loops}, {@code .../listeners}, {@code .../buffers}: one part;</li>
  * <li>{@code GET /actuator/reactor/loops/{id}}, {@code .../listeners/{name}}: one loop or listener;</li>
  * <li>{@code GET /actuator/reactor/connections?page=0&size=100}: the open connections by id, a page at a time
- * (memcached's {@code stats conns}).</li>
+ * (memcached's {@code stats conns});</li>
+ * <li>{@code GET /actuator/reactor/view}: the live page ({@link EvbaseView}), and
+ * {@code GET /actuator/reactor/history?since=n}: the loops' load second by second, which it draws.</li>
  * </ul>
  * Times are in milliseconds, sizes in bytes, loads are the share of wall time spent working (0 to 1).
  *
@@ -53,11 +55,13 @@ public class EvbaseEndpoint {
     private final Server server;
     private final LoopSampler sampler;
     private final StallWatchdog watchdog;
+    private final EvbaseView view;
 
     public EvbaseEndpoint(Server server, LoopSampler sampler, StallWatchdog watchdog) {
         this.server = server;
         this.sampler = sampler;
         this.watchdog = watchdog;
+        this.view = new EvbaseView(sampler);
     }
 
     @ReadOperation
@@ -67,11 +71,16 @@ public class EvbaseEndpoint {
                 buffers());
     }
 
-    /** One part: {@code loops}, {@code listeners}, {@code buffers} or {@code connections} (paged). */
+    /**
+     * One part: {@code loops}, {@code listeners}, {@code buffers}, {@code connections} (paged), {@code history}
+     * (after point {@code since}) or {@code view} (the live page, HTML).
+     */
     @ReadOperation
-    public @Nullable OperationResponseBody section(@Selector String section, @Nullable Integer page,
-            @Nullable Integer size) {
+    public @Nullable Object section(@Selector String section, @Nullable Integer page, @Nullable Integer size,
+            @Nullable Long since) {
         return switch (section) {
+            case "view" -> view.page();
+            case "history" -> view.history(since);
             case "loops" -> new LoopsDescriptor(loops());
             case "listeners" -> new ListenersDescriptor(listeners());
             case "buffers" -> buffers();
@@ -115,7 +124,7 @@ public class EvbaseEndpoint {
         return new LoopDescriptor(loop.id(), loop.name(), loads, loop.pendingTasks(), server.openConnections(loop),
                 server.pendingHandOffs(loop), stats.iterations(), stats.ioEvents(), stats.tasksRun(),
                 TaskLatencyDescriptor.of(sampler.taskLatency(loop).recent()),
-                new CallbackDescriptor(stats.longestCallback(), millis(stats.longestCallbackNanos())),
+                CallbackDescriptor.of(stats.longestCallback()),
                 stall != null, watchdog.stalls(loop), stall == null ? null : stall.duration().toMillis(),
                 stall == null ? null : stall.stackLines());
     }
@@ -245,6 +254,10 @@ public class EvbaseEndpoint {
      * @param duration how long it ran, in milliseconds
      */
     public record CallbackDescriptor(String callback, double duration) {
+
+        static CallbackDescriptor of(LoopStats.LongestCallback longest) {
+            return new CallbackDescriptor(longest.name(), millis(longest.nanos()));
+        }
     }
 
     /**

@@ -8,10 +8,13 @@ import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,8 +35,22 @@ import java.util.logging.Logger;
  * {@code evbase.loop.accounting=false} turns it off (for measuring its overhead); {@link #workStartNanos()} and
  * with it stall detection stay on.
  *
- * <p>Threading: {@link #execute}, {@link #schedule}, {@link #shutdown}, {@link #inLoop} and the statistics are
- * thread-safe. {@link #register} and everything a callback does with the selector run on the loop thread only.
+ * <p>Tasks: {@link #execute} queues a task; every task queued before the loop stops runs, also after
+ * {@link #shutdown()} (the loop runs what is queued, then exits). Once the loop has stopped taking tasks (it is
+ * terminating or terminated, or it died), {@link #execute} and {@link #schedule} throw
+ * {@link RejectedExecutionException}: a task is either run or refused to its poster, never dropped. Timers still
+ * pending when the loop stops do not run.
+ *
+ * <p>The loop thread's interrupt status means nothing to the loop (stop it with {@link #shutdown()}). Left set, it
+ * would make every select return at once and the loop spin, so when a select returns because of it the loop clears
+ * it, says so in the log (once per loop, then at FINE) and goes on.
+ *
+ * <p>Channels are registered through {@link #register}, which hands out an {@link IoRegistration} (interest ops,
+ * cancel) rather than a {@link SelectionKey}: the keys stay the loop's, so a selector rebuild can move them.
+ *
+ * <p>Threading: {@link #execute}, {@link #schedule}, {@link #shutdown}, {@link #rebuildSelector()}, {@link #inLoop}
+ * and the statistics are thread-safe. {@link #register} and everything done with an {@link IoRegistration} run on
+ * the loop thread only.
  */
 public final class EventBase implements Executor {
 
@@ -59,14 +76,20 @@ public final class EventBase implements Executor {
     private final LoopStats stats = new LoopStats();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final Consumer<SelectionKey> onReady = this::onReady;
+    /** Every live registration, for moving them on a selector rebuild; each knows its slot. */
+    private final ArrayList<IoRegistration> registrations = new ArrayList<>();
     private Selector selector;
     private volatile boolean shuttingDown;
+    /** Set when the loop stops taking tasks: from then on {@link #execute} refuses them. */
+    private volatile boolean tasksClosed;
+    /** Selects the thread's interrupt status cut short; written by the loop only. */
+    private volatile long interrupts;
     /** {@link System#nanoTime()} when the current iteration's work began; 0 while waiting in the selector. */
     private volatile long workStartNanos;
     /** Posted and not yet run; a counter because ConcurrentLinkedQueue.size() walks the whole queue. */
     private final AtomicInteger pendingTasks = new AtomicInteger();
     private volatile int registeredChannels;
-    private long selectorRebuilds;
+    private volatile long selectorRebuilds;
 
     public EventBase(int id, String name) {
         this.id = id;
@@ -152,17 +175,42 @@ public final class EventBase implements Executor {
     /**
      * Runs {@code task} on this loop, after what is already queued. Thread-safe. Called from the loop itself, the
      * task runs in the same iteration's task phase or the next one, never inline.
+     *
+     * @throws RejectedExecutionException the loop has stopped taking tasks (it terminated, or died): the task will
+     *                                    never run, and the caller keeps what it meant to hand over
      */
     @Override
     public void execute(Runnable task) {
-        tasks.offer(new Task(task, ACCOUNTING ? System.nanoTime() : 0));
+        if (tasksClosed && !inLoop()) {
+            throw rejected();
+        }
+        Task queued = new Task(task, ACCOUNTING ? System.nanoTime() : 0);
+        tasks.offer(queued);
         pendingTasks.incrementAndGet();
-        if (!inLoop() && wakeupPending.compareAndSet(false, true)) {
+        if (inLoop()) {
+            return; // the loop runs it, in its last drain if it is stopping
+        }
+        // The loop sets tasksClosed before its last drain of the queue: a task offered before this read saw it
+        // clear is in that drain. One that sees it set may have missed the drain: take it back and refuse it (if
+        // the drain took it first, it runs).
+        if (tasksClosed && tasks.remove(queued)) {
+            pendingTasks.decrementAndGet();
+            throw rejected();
+        }
+        if (wakeupPending.compareAndSet(false, true)) {
             selector.wakeup();
         }
     }
 
-    /** Runs {@code task} on this loop after {@code delay}. Thread-safe. */
+    private RejectedExecutionException rejected() {
+        return new RejectedExecutionException("event loop " + name + " has stopped taking tasks");
+    }
+
+    /**
+     * Runs {@code task} on this loop after {@code delay}. Thread-safe.
+     *
+     * @throws RejectedExecutionException the loop has stopped taking tasks
+     */
     public Scheduled schedule(Runnable task, long delay, TimeUnit unit) {
         long deadline = System.nanoTime() + unit.toNanos(Math.max(0, delay));
         if (inLoop()) {
@@ -178,20 +226,38 @@ public final class EventBase implements Executor {
     }
 
     /**
-     * Registers {@code channel} with this loop's selector. Loop thread only.
+     * Registers {@code channel} (non-blocking) with this loop for {@code ops}; {@code handle} is called back when it
+     * is ready. Loop thread only. Nothing is registered when this throws.
      *
-     * @return the key, whose interest ops the caller changes as it needs
+     * @return the registration, through which the owner changes its interest ops and which it cancels when done
+     * @throws ClosedChannelException the channel is closed
      */
-    public SelectionKey register(SelectableChannel channel, int ops, IoHandle handler) throws ClosedChannelException {
+    public IoRegistration register(SelectableChannel channel, int ops, IoHandle handle) throws ClosedChannelException {
         assertInLoop();
-        SelectionKey key = channel.register(selector, ops, handler);
-        registeredChannels = registeredChannels + 1;
-        return key;
+        IoRegistration registration = new IoRegistration(this, channel, ops, handle);
+        try {
+            registration.registerWith(selector);
+        } catch (ClosedChannelException e) {
+            throw e;
+        } catch (IOException e) { // register declares ClosedChannelException only; registerWith is shared with moves
+            throw new IllegalStateException(e);
+        }
+        registration.slot = registrations.size();
+        registrations.add(registration);
+        registeredChannels = registrations.size();
+        return registration;
     }
 
-    /** Tells the loop a registered channel was closed, so {@link #registeredChannels()} stays exact. Loop thread only. */
-    public void deregistered() {
-        registeredChannels = registeredChannels - 1;
+    /** Forgets a cancelled or lost registration. */
+    void unregister(IoRegistration registration) {
+        int i = registration.slot;
+        IoRegistration last = registrations.remove(registrations.size() - 1);
+        if (last != registration) {
+            registrations.set(i, last);
+            last.slot = i;
+        }
+        registration.slot = -1;
+        registeredChannels = registrations.size();
     }
 
     /**
@@ -200,7 +266,11 @@ public final class EventBase implements Executor {
      */
     public void shutdown() {
         shuttingDown = true;
-        execute(() -> { });
+        try {
+            execute(() -> { }); // wakes the loop
+        } catch (RejectedExecutionException alreadyStopped) {
+            // nothing left to stop
+        }
     }
 
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
@@ -237,7 +307,12 @@ public final class EventBase implements Executor {
                     long before = System.nanoTime();
                     selected = selector.select(onReady, timeoutMillis);
                     waited = System.nanoTime() - before;
-                    premature = isPremature(selected, timeoutMillis, waited) ? premature + 1 : 0;
+                    if (Thread.interrupted()) { // see the class comment; isInterrupted() would spin the selector
+                        interrupted();
+                        premature = 0;
+                    } else {
+                        premature = isPremature(selected, timeoutMillis, waited) ? premature + 1 : 0;
+                    }
                     wakeupPending.set(true); // awake again: the task phase below picks up what is posted from here on
                 } else {
                     startWork();
@@ -262,6 +337,13 @@ public final class EventBase implements Executor {
             LOG.log(Level.SEVERE, "event loop " + name + " died", t);
         } finally {
             workStartNanos = 0;
+            tasksClosed = true;
+            // Posters that read tasksClosed clear have queued their tasks before this point: run them (see execute).
+            Task task;
+            while ((task = tasks.poll()) != null) {
+                pendingTasks.decrementAndGet();
+                runGuarded(task.runnable, -1);
+            }
             try {
                 selector.close();
             } catch (IOException ignored) {
@@ -271,6 +353,22 @@ public final class EventBase implements Executor {
         }
     }
 
+    /** A select returned because the loop thread was interrupted (the status is cleared already). */
+    private void interrupted() {
+        long n = interrupts + 1;
+        interrupts = n;
+        Level level = n == 1 ? Level.WARNING : Level.FINE;
+        if (LOG.isLoggable(level)) {
+            LOG.log(level, "event loop " + name + " was interrupted (" + n + " times so far); a loop is stopped with"
+                    + " shutdown(), so the interrupt status is cleared and the loop goes on");
+        }
+    }
+
+    /** Times a select was cut short by the loop thread's interrupt status (which the loop then cleared). */
+    public long interrupts() {
+        return interrupts;
+    }
+
     /** Marks the start of work for this iteration, once: the first ready key or the end of the wait. */
     private void startWork() {
         if (workStartNanos == 0) {
@@ -278,8 +376,13 @@ public final class EventBase implements Executor {
         }
     }
 
+    /**
+     * Whether a select that returned {@code selected} keys after {@code waitedNanos}, asked to wait up to
+     * {@code timeoutMillis}, returned early with nothing to explain it (no key, no wakeup, no task). A pure reading:
+     * the interrupt status is the caller's business.
+     */
     boolean isPremature(int selected, long timeoutMillis, long waitedNanos) {
-        if (selected > 0 || wakeupPending.get() || !tasks.isEmpty() || Thread.interrupted()) {
+        if (selected > 0 || wakeupPending.get() || !tasks.isEmpty()) {
             return false;
         }
         long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
@@ -288,7 +391,7 @@ public final class EventBase implements Executor {
 
     private void onReady(SelectionKey key) {
         startWork();
-        IoHandle handler = (IoHandle) key.attachment();
+        IoHandle handler = ((IoRegistration) key.attachment()).handle();
         long start = ACCOUNTING ? System.nanoTime() : 0;
         try {
             if (ACCOUNTING) {
@@ -343,8 +446,18 @@ public final class EventBase implements Executor {
         }
     }
 
-    /** Moves every registration to a fresh selector: the epoll bug workaround, after Netty's. */
-    void rebuildSelector() {
+    /**
+     * Replaces the selector with a new one and moves every registration to it, behind the same
+     * {@link IoRegistration} objects: the workaround for the epoll bug that makes a selector return at once forever,
+     * after Netty's. The loop does it by itself after {@link #PREMATURE_RETURNS_BEFORE_REBUILD} early returns in a
+     * row. A registration that cannot move (its channel was closed behind the loop's back) is void, and its owner is
+     * told through {@link IoHandle#registrationLost}. Thread-safe: from another thread it is posted to the loop.
+     */
+    public void rebuildSelector() {
+        if (!inLoop()) {
+            execute(this::rebuildSelector);
+            return;
+        }
         Selector fresh;
         try {
             fresh = Selector.open();
@@ -352,18 +465,14 @@ public final class EventBase implements Executor {
             LOG.log(Level.WARNING, "cannot open a selector to replace a spinning one on " + name, e);
             return;
         }
-        int moved = 0;
-        for (SelectionKey key : selector.keys()) {
+        List<IoRegistration> lost = new ArrayList<>();
+        List<Throwable> causes = new ArrayList<>();
+        for (IoRegistration registration : registrations) {
             try {
-                if (key.isValid()) {
-                    int ops = key.interestOps();
-                    Object attachment = key.attachment();
-                    key.cancel();
-                    key.channel().register(fresh, ops, attachment);
-                    moved++;
-                }
-            } catch (IOException | CancelledKeyException e) {
-                LOG.log(Level.FINE, "dropping a key while rebuilding the selector", e);
+                registration.registerWith(fresh);
+            } catch (IOException | RuntimeException e) { // closed channel, cancelled key, blocking mode
+                lost.add(registration);
+                causes.add(e);
             }
         }
         try {
@@ -372,17 +481,19 @@ public final class EventBase implements Executor {
             // the old one is useless either way
         }
         selector = fresh;
-        selectorRebuilds++;
-        LOG.warning("selector of " + name + " returned early " + PREMATURE_RETURNS_BEFORE_REBUILD
-                + " times in a row; rebuilt it with " + moved + " channels");
-    }
-
-    /**
-     * The key {@code channel} has with this loop's selector now, or null. A selector rebuild invalidates the keys
-     * callers hold, so they look it up again through here. Loop thread only.
-     */
-    public SelectionKey keyOf(SelectableChannel channel) {
-        return channel.keyFor(selector);
+        selectorRebuilds = selectorRebuilds + 1;
+        LOG.warning("rebuilt the selector of " + name + " (it returned early " + PREMATURE_RETURNS_BEFORE_REBUILD
+                + " times in a row, or a rebuild was asked for): moved " + (registrations.size() - lost.size())
+                + " channels" + (lost.isEmpty() ? "" : ", lost " + lost.size() + " whose owners are told"));
+        for (int i = 0; i < lost.size(); i++) {
+            IoRegistration registration = lost.get(i);
+            registration.lose();
+            try {
+                registration.handle().registrationLost(causes.get(i));
+            } catch (Throwable t) {
+                LOG.log(Level.WARNING, "registrationLost threw on " + name, t);
+            }
+        }
     }
 
     @Override

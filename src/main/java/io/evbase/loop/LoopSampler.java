@@ -10,7 +10,8 @@ import java.util.logging.Logger;
 
 /**
  * Samples the accounting of a set of loops on a daemon thread of its own, so that their load can be read over
- * recent windows ({@link LoopLoad}) and their task latency over the last minute ({@link TaskLatencyWindow}).
+ * recent windows ({@link LoopLoad}), their task latency over the last minute ({@link TaskLatencyWindow}) and their
+ * load second by second over the last minutes ({@link LoadHistory}).
  * Reading a loop's cumulative busy time costs the loop nothing: the sampler reads two volatile fields per loop
  * every {@link #DEFAULT_PERIOD} and takes a latency snapshot every {@link #LATENCY_PERIOD}.
  *
@@ -25,10 +26,15 @@ public final class LoopSampler implements AutoCloseable {
     public static final Duration DEFAULT_PERIOD = Duration.ofMillis(250);
     /** How often a task latency snapshot is kept; the latency window is exact up to this. */
     static final Duration LATENCY_PERIOD = Duration.ofSeconds(10);
+    /** How much wall time each point of the {@link #history()} covers. */
+    public static final Duration HISTORY_PERIOD = Duration.ofSeconds(1);
+    /** How far back the {@link #history()} reaches. */
+    public static final Duration HISTORY_SPAN = Duration.ofMinutes(5);
 
     private final List<EventBase> loops;
     private final List<LoopLoad> loads = new ArrayList<>();
     private final List<TaskLatencyWindow> latencies = new ArrayList<>();
+    private final LoadHistory history;
     private final long periodNanos;
     private final Thread thread;
     private volatile boolean closed;
@@ -44,6 +50,8 @@ public final class LoopSampler implements AutoCloseable {
             loads.add(new LoopLoad(loop, periodNanos));
             latencies.add(new TaskLatencyWindow(loop.stats()));
         }
+        this.history = new LoadHistory(this.loops, HISTORY_PERIOD,
+                (int) (HISTORY_SPAN.toNanos() / HISTORY_PERIOD.toNanos()));
         this.thread = new Thread(this::run, "evbase-loop-sampler");
         this.thread.setDaemon(true);
     }
@@ -53,7 +61,9 @@ public final class LoopSampler implements AutoCloseable {
      * taken later by the thread would hide the tasks run before it), and starts sampling.
      */
     public LoopSampler start() {
-        sample(System.nanoTime(), true);
+        long now = System.nanoTime();
+        sample(now, true);
+        history.sample(now);
         thread.start(); // publishes the first sample to the sampler thread
         return this;
     }
@@ -66,6 +76,11 @@ public final class LoopSampler implements AutoCloseable {
     /** The task latency of {@code loop} over the last minute. */
     public TaskLatencyWindow taskLatency(EventBase loop) {
         return latencies.get(indexOf(loop));
+    }
+
+    /** Every loop's load over the last {@link #HISTORY_SPAN}, a point per {@link #HISTORY_PERIOD}. */
+    public LoadHistory history() {
+        return history;
     }
 
     public List<EventBase> loops() {
@@ -90,6 +105,7 @@ public final class LoopSampler implements AutoCloseable {
 
     private void run() {
         long latencyEvery = Math.max(1, LATENCY_PERIOD.toNanos() / periodNanos);
+        long historyEvery = Math.max(1, HISTORY_PERIOD.toNanos() / periodNanos);
         long tick = 0; // start() took sample 0: wait a period first
         long next = System.nanoTime();
         while (!closed) {
@@ -103,7 +119,11 @@ public final class LoopSampler implements AutoCloseable {
                 break;
             }
             try {
-                sample(System.nanoTime(), tick % latencyEvery == 0);
+                long now = System.nanoTime();
+                sample(now, tick % latencyEvery == 0);
+                if (tick % historyEvery == 0) {
+                    history.sample(now);
+                }
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "sampling the loops failed", e);
             }

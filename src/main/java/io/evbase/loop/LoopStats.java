@@ -9,8 +9,10 @@ import org.HdrHistogram.Recorder;
  * tasks, task latency (post to run) and the longest single callback.
  *
  * <p>Threading: the counters are written only by the loop thread (plain increments published through volatile
- * fields, so a reader on another thread sees a recent, never torn, value); the readers are thread-safe.
- * Task latency goes to an HdrHistogram {@link Recorder}, whose writer side is wait-free for the loop.
+ * fields, so a reader on another thread sees a recent, never torn, value); the readers are thread-safe. Figures
+ * that belong together are published together: the longest callback as one immutable {@link LongestCallback}, the
+ * task latency count and total from one histogram ({@link #taskLatencyTotals()}). Task latency goes to an
+ * HdrHistogram {@link Recorder}, whose writer side is wait-free for the loop.
  */
 public final class LoopStats {
 
@@ -24,8 +26,7 @@ public final class LoopStats {
     private volatile long iterations;
     private volatile long ioEvents;
     private volatile long tasksRun;
-    private volatile long longestCallbackNanos;
-    private volatile String longestCallback = "";
+    private volatile LongestCallback longestCallback = new LongestCallback("", 0);
 
     // ---------------------------------------------------------------- loop thread
 
@@ -46,9 +47,8 @@ public final class LoopStats {
     }
 
     void recordCallback(long nanos, Object what) {
-        if (nanos > longestCallbackNanos) {
-            longestCallbackNanos = nanos;
-            longestCallback = describe(what);
+        if (nanos > longestCallback.nanos()) {
+            longestCallback = new LongestCallback(describe(what), nanos); // rare: only a new longest allocates
         }
     }
 
@@ -81,12 +81,8 @@ public final class LoopStats {
         return tasksRun;
     }
 
-    public long longestCallbackNanos() {
-        return longestCallbackNanos;
-    }
-
-    /** The class of the longest callback so far (the handler or task that ran longest). */
-    public String longestCallback() {
+    /** The longest single callback so far (I/O handler, task or timer): its class and duration, read together. */
+    public LongestCallback longestCallback() {
         return longestCallback;
     }
 
@@ -95,8 +91,41 @@ public final class LoopStats {
      * since the previous call into the running total.
      */
     public synchronized Histogram taskLatency() {
+        fold();
+        return latencyTotal.copy();
+    }
+
+    /**
+     * The count and total of the task latency recorded since the loop started, both from the same histogram, so
+     * that a reader (a meter: count and sum) never pairs the count of one moment with the total of another.
+     * Thread-safe; cheaper than {@link #taskLatency()} (no copy).
+     */
+    public synchronized TaskLatencyTotals taskLatencyTotals() {
+        fold();
+        long count = latencyTotal.getTotalCount();
+        return new TaskLatencyTotals(count, count == 0 ? 0 : latencyTotal.getMean() * count);
+    }
+
+    private void fold() {
         latencyInterval = taskLatency.getIntervalHistogram(latencyInterval);
         latencyTotal.add(latencyInterval);
-        return latencyTotal.copy();
+    }
+
+    /**
+     * The longest callback of a loop.
+     *
+     * @param name  the callback's class ({@link #describe})
+     * @param nanos how long it ran
+     */
+    public record LongestCallback(String name, long nanos) {
+    }
+
+    /**
+     * Task latency totals read together.
+     *
+     * @param count      tasks whose latency was recorded
+     * @param totalNanos their summed latency, from the histogram (exact to its two significant digits)
+     */
+    public record TaskLatencyTotals(long count, double totalNanos) {
     }
 }

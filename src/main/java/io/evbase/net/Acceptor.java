@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -172,13 +173,7 @@ public final class Acceptor {
             if (socket == null) {
                 return;
             }
-            try {
-                handOff(listener, socket);
-            } catch (RuntimeException e) {
-                // A bug on this path (handler code runs here: the refusal) must cost one connection, not the acceptor.
-                LOG.log(Level.WARNING, "handing off a connection on " + listener.name() + " failed; closing it", e);
-                closeQuietly(socket);
-            }
+            handOff(listener, socket);
         }
     }
 
@@ -202,9 +197,14 @@ public final class Acceptor {
         }
     }
 
+    /**
+     * Gives the socket to a loop through its task queue; the loop sets it up and registers it. Counted accepted once
+     * a loop took it, else rejected: {@code limit} (max-connections), {@code overload} (every hand-off queue full),
+     * {@code shutdown} (the loops stopped). A socket that is not handed over is closed before it is counted, so
+     * whoever sees the count finds the socket closed.
+     */
     private void handOff(BoundListener listener, SocketChannel socket) {
         if (!listener.tryOpen()) {
-            listener.reject(BoundListener.RejectReason.LIMIT);
             byte[] reply;
             try {
                 reply = listener.config().handler().tooManyConnectionsReply();
@@ -213,35 +213,39 @@ public final class Acceptor {
                 reply = null;
             }
             refuse(socket, reply);
+            listener.reject(BoundListener.RejectReason.LIMIT);
             return;
         }
+        BoundListener.RejectReason refused = BoundListener.RejectReason.OVERLOAD;
         try {
-            socket.configureBlocking(false);
-            socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        } catch (IOException e) {
-            listener.cancelAccept();
-            closeQuietly(socket);
-            return;
-        }
-        EventBase first = group.next();
-        // Two rounds from the dispatch policy's choice: first skip loops that are stalled (busy in one iteration
-        // past the stall threshold: a blocked handler), whose new connections would wait as long as the stall
-        // lasts; then, only if every other loop was full, take a stalled loop's queue rather than shed.
-        long now = System.nanoTime();
-        for (int round = 0; round < 2; round++) {
-            EventBase loop = first;
-            for (int tried = 0; tried < group.size(); tried++) {
-                LoopConnections target = loops.get(loop.id());
-                if ((round == 1 || !isStalled(loop, now)) && target.tryReserveHandOff()) {
-                    target.loop().execute(() -> target.open(socket, listener));
-                    return;
+            EventBase first = group.next();
+            // Two rounds from the dispatch policy's choice: first skip loops that are stalled (busy in one iteration
+            // past the stall threshold: a blocked handler), whose new connections would wait as long as the stall
+            // lasts; then, only if every other loop was full, take a stalled loop's queue rather than shed.
+            long now = System.nanoTime();
+            for (int round = 0; round < 2; round++) {
+                EventBase loop = first;
+                for (int tried = 0; tried < group.size(); tried++) {
+                    LoopConnections target = loops.get(loop.id());
+                    if ((round == 1 || !isStalled(loop, now)) && target.tryReserveHandOff()) {
+                        try {
+                            loop.execute(() -> target.open(socket, listener));
+                            listener.countAccepted();
+                            return;
+                        } catch (RejectedExecutionException stopped) { // the loop is gone: try the others
+                            target.cancelHandOff();
+                            refused = BoundListener.RejectReason.SHUTDOWN;
+                        }
+                    }
+                    loop = group.after(loop);
                 }
-                loop = group.after(loop);
             }
+        } catch (RuntimeException e) {
+            // A bug on this path must cost one connection, not the acceptor (nor its listener place).
+            LOG.log(Level.WARNING, "handing off a connection on " + listener.name() + " failed; closing it", e);
         }
-        listener.cancelAccept();
-        listener.reject(BoundListener.RejectReason.OVERLOAD);
         closeQuietly(socket);
+        listener.cancelOpen(refused);
     }
 
     private boolean isStalled(EventBase loop, long now) {

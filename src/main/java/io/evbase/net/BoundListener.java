@@ -10,6 +10,10 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * A bound listening socket and the counters of the connections it accepted.
  *
+ * <p>Every connection the kernel hands the acceptor ends in exactly one of {@link #accepted()} (handed to a loop)
+ * or {@link #rejected(RejectReason)} (refused, shed, or not handed over); every accepted one is {@linkplain
+ * #openConnections() open} until it is counted {@link #closed(CloseReason)}. The three are monotonic counters.
+ *
  * <p>Threading: the channel is the acceptor's; the counters are thread-safe (loops add bytes and closes, the
  * acceptor adds accepts and rejections, anyone reads).
  */
@@ -21,7 +25,7 @@ public final class BoundListener {
         LIMIT,
         /** Every loop's hand-off queue was full. */
         OVERLOAD,
-        /** The server was shutting down. */
+        /** The server was shutting down: the loops had stopped taking connections. */
         SHUTDOWN;
 
         public String tag() {
@@ -76,6 +80,7 @@ public final class BoundListener {
         return open.get();
     }
 
+    /** Connections handed to a loop. Monotonic: a connection refused or shed after accept counts as rejected. */
     public long accepted() {
         return accepted.sum();
     }
@@ -96,7 +101,10 @@ public final class BoundListener {
         return bytesWritten.sum();
     }
 
-    /** Counts an accept against the limit; false (and nothing counted) when the limit is reached. */
+    /**
+     * Takes a place under the connection limit for an accepted socket; false (nothing taken) when the limit is
+     * reached. Followed by {@link #countAccepted()} once a loop took the socket, or {@link #cancelOpen} if none did.
+     */
     boolean tryOpen() {
         while (true) {
             int n = open.get();
@@ -104,16 +112,20 @@ public final class BoundListener {
                 return false;
             }
             if (open.compareAndSet(n, n + 1)) {
-                accepted.increment();
                 return true;
             }
         }
     }
 
-    /** Gives back an accept whose hand-off failed. */
-    void cancelAccept() {
+    /** The socket that took a place with {@link #tryOpen()} is handed to a loop. */
+    void countAccepted() {
+        accepted.increment();
+    }
+
+    /** Gives back the place of a socket no loop took, and counts it rejected for {@code reason}. */
+    void cancelOpen(RejectReason reason) {
         open.decrementAndGet();
-        accepted.decrement();
+        rejected.get(reason).increment();
     }
 
     void reject(RejectReason reason) {

@@ -3,6 +3,7 @@ package io.evbase.net;
 import io.evbase.buffer.BufferChain;
 import io.evbase.loop.EventBase;
 import io.evbase.loop.IoHandle;
+import io.evbase.loop.IoRegistration;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SelectionKey;
@@ -97,7 +98,7 @@ public final class Connection implements IoHandle {
         this.input = new BufferChain(owner.bufferCache());
         this.replies = new ReplyQueue(owner.bufferCache());
         this.timeouts = new ConnectionTimeouts(loop, this::onTimer);
-        this.socket = new ConnectionSocket(loop);
+        this.socket = new ConnectionSocket();
         this.session = new SessionInvoker(this);
     }
 
@@ -253,10 +254,16 @@ public final class Connection implements IoHandle {
         return replies.queuedBytes();
     }
 
-    void open(long newId, SocketChannel channel, BoundListener listener) throws IOException {
+    /**
+     * Takes over a socket the owner has registered for {@code OP_READ} with this connection as its handle; cannot
+     * fail (what can, the owner did first), so every connection that reaches the handler is counted closed once.
+     */
+    void open(long newId, SocketChannel channel, IoRegistration registration, InetSocketAddress peer,
+            BoundListener listener) {
         id = newId;
         config = listener.config();
-        remoteAddress = socket.open(channel, listener, this);
+        remoteAddress = peer;
+        socket.open(channel, registration, listener);
         long now = System.nanoTime();
         openedNanos = now;
         timeouts.start(config, now);
@@ -310,6 +317,11 @@ public final class Connection implements IoHandle {
     @Override
     public void handleFailure(Throwable cause) {
         fail(cause);
+    }
+
+    @Override
+    public void registrationLost(Throwable cause) {
+        closeNow(CloseReason.RESET); // the loop can no longer serve the socket (the loop logged why)
     }
 
     private void readAndDispatch() {
@@ -392,7 +404,8 @@ public final class Connection implements IoHandle {
                 return;
             }
         }
-        if (state == State.DRAINING && drainBudget <= 0 && replies.isEmpty() && (input.isEmpty() || isWritable())) {
+        if (state == State.DRAINING && drainBudget <= 0 && replies.isEmpty() && !session.stalled()
+                && (input.isEmpty() || isWritable())) {
             close(CloseReason.NORMAL); // all received is answered; a partial request stays so
             return;
         }
@@ -573,6 +586,11 @@ public final class Connection implements IoHandle {
         outputBytes = 0;
         input.clear();
         replies.clear();
+    }
+
+    /** The socket, for tests in this package that must close it behind the connection's back. */
+    SocketChannel channel() {
+        return socket.channel();
     }
 
     @Override

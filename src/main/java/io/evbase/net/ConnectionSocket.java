@@ -1,10 +1,8 @@
 package io.evbase.net;
 
 import io.evbase.buffer.BufferChain;
-import io.evbase.loop.EventBase;
-import io.evbase.loop.IoHandle;
+import io.evbase.loop.IoRegistration;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -23,26 +21,21 @@ final class ConnectionSocket {
 
     private static final Logger LOG = Logger.getLogger(ConnectionSocket.class.getName());
 
-    private final EventBase loop;
     private SocketChannel channel;
-    private SelectionKey key;
+    private IoRegistration registration;
     private BoundListener listener;
-    private int interestOps;
     private volatile long bytesRead;
     private volatile long bytesWritten;
 
-    ConnectionSocket(EventBase loop) {
-        this.loop = loop;
+    /** Takes over {@code socket}, registered with the loop (for reading) by the connection's owner. */
+    void open(SocketChannel socket, IoRegistration loopRegistration, BoundListener owner) {
+        channel = socket;
+        registration = loopRegistration;
+        listener = owner;
     }
 
-    /** Takes over {@code socket}, registered for reading with {@code handle}; returns the peer's address. */
-    InetSocketAddress open(SocketChannel socket, BoundListener owner, IoHandle handle) throws IOException {
-        channel = socket;
-        listener = owner;
-        InetSocketAddress peer = (InetSocketAddress) socket.getRemoteAddress();
-        interestOps = SelectionKey.OP_READ;
-        key = loop.register(socket, interestOps, handle);
-        return peer;
+    SocketChannel channel() {
+        return channel;
     }
 
     /**
@@ -83,17 +76,9 @@ final class ConnectionSocket {
         }
     }
 
-    /** Sets the {@link SelectionKey} interest to {@code ops}, if it changed. */
+    /** Asks the loop for exactly {@code ops} ({@link SelectionKey} bits) from now on. */
     void interest(int ops) {
-        if (ops != interestOps) {
-            interestOps = ops;
-            if (key == null || !key.isValid()) {
-                key = loop.keyOf(channel); // the selector was rebuilt
-            }
-            if (key != null) {
-                key.interestOps(ops);
-            }
-        }
+        registration.interestOps(ops);
     }
 
     /**
@@ -126,14 +111,14 @@ final class ConnectionSocket {
         return n < 0;
     }
 
-    /** Closes the socket (which cancels its registration) and tells the loop. */
+    /** Gives the registration back to the loop and closes the socket. */
     void close() {
+        registration.cancel();
         try {
             channel.close();
         } catch (IOException e) {
             LOG.log(Level.FINE, "closing socket", e);
         }
-        loop.deregistered();
     }
 
     /** Counts the close on the listener, once everything of the peer is released. */
@@ -152,9 +137,8 @@ final class ConnectionSocket {
     /** Forgets the closed peer. */
     void reset() {
         channel = null;
-        key = null;
+        registration = null;
         listener = null;
-        interestOps = 0;
         bytesRead = 0;
         bytesWritten = 0;
     }

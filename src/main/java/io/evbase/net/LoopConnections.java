@@ -2,7 +2,11 @@ package io.evbase.net;
 
 import io.evbase.buffer.BufferPool;
 import io.evbase.loop.EventBase;
+import io.evbase.loop.IoRegistration;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -80,25 +84,51 @@ final class LoopConnections {
         }
     }
 
-    /** Opens a socket the acceptor handed over (after {@link #tryReserveHandOff()}). */
+    /** Gives back a place {@link #tryReserveHandOff()} took, for a socket that was not handed over after all. */
+    void cancelHandOff() {
+        pendingHandOffs.decrementAndGet();
+    }
+
+    /**
+     * Opens a socket the acceptor handed over (after {@link #tryReserveHandOff()}). What can fail (socket options,
+     * the peer's address, the registration) is done before the connection exists: a socket that fails there (its
+     * peer reset it meanwhile) was never opened, so no handler callback runs for it; it is closed, counted closed
+     * {@code reset}, and its listener place is released.
+     */
     void open(SocketChannel socket, BoundListener listener) {
         pendingHandOffs.decrementAndGet();
         Connection c = free.pollFirst();
+        boolean recycled = c != null;
         if (c == null) {
             c = new Connection(this);
-        } else {
+        }
+        InetSocketAddress peer;
+        IoRegistration registration;
+        try {
+            socket.configureBlocking(false);
+            socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            peer = (InetSocketAddress) socket.getRemoteAddress();
+            registration = loop.register(socket, SelectionKey.OP_READ, c);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.FINE, "socket died before it was registered", e);
+            try {
+                socket.close();
+            } catch (IOException again) {
+                LOG.log(Level.FINE, "closing a socket that died", again);
+            }
+            listener.countClose(CloseReason.RESET);
+            if (free.size() < MAX_FREE) {
+                free.addFirst(c); // never used: no peer state to clear
+            }
+            return;
+        }
+        if (recycled) {
             reused = reused + 1;
         }
         c.slot = open.size();
         open.add(c);
         openCount = open.size();
-        try {
-            c.open(ids.incrementAndGet(), socket, listener);
-        } catch (IOException e) {
-            LOG.log(Level.FINE, "socket died before it was registered", e);
-            c.closeNow(CloseReason.RESET);
-            return;
-        }
+        c.open(ids.incrementAndGet(), socket, registration, peer, listener);
         if (draining) {
             c.beginDrain();
         }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
@@ -31,7 +32,8 @@ public final class Server {
     private final List<LoopConnections> loops = new ArrayList<>();
     private final Duration acceptPause;
     private final Duration stallThreshold;
-    private Acceptor acceptor;
+    /** Set once by {@link #start()}; volatile because the introspection methods read it from any thread. */
+    private volatile Acceptor acceptor;
     private volatile boolean draining;
     private volatile boolean stopped;
 
@@ -97,7 +99,8 @@ public final class Server {
 
     /** The bound listeners; empty until {@link #start()}. */
     public List<BoundListener> listeners() {
-        return acceptor == null ? List.of() : List.copyOf(acceptor.listeners());
+        Acceptor a = acceptor;
+        return a == null ? List.of() : List.copyOf(a.listeners());
     }
 
     public BoundListener listener(String name) {
@@ -107,11 +110,13 @@ public final class Server {
 
     /** True while accepting is paused for descriptor exhaustion. */
     public boolean isAcceptPaused() {
-        return acceptor != null && acceptor.isPaused();
+        Acceptor a = acceptor;
+        return a != null && a.isPaused();
     }
 
     public long acceptPauses() {
-        return acceptor == null ? 0 : acceptor.pauses();
+        Acceptor a = acceptor;
+        return a == null ? 0 : a.pauses();
     }
 
     public boolean isDraining() {
@@ -188,8 +193,12 @@ public final class Server {
             } else if (lc.loop().inLoop()) {
                 f.complete(lc.snapshot());
             } else {
-                lc.loop().execute(() -> f.complete(lc.snapshot()));
-                f.completeOnTimeout(List.of(), timeout.toNanos(), TimeUnit.NANOSECONDS); // a stalled loop
+                try {
+                    lc.loop().execute(() -> f.complete(lc.snapshot()));
+                    f.completeOnTimeout(List.of(), timeout.toNanos(), TimeUnit.NANOSECONDS); // a stalled loop
+                } catch (RejectedExecutionException stopped) {
+                    f.complete(List.of());
+                }
             }
             answers.add(f);
         }
@@ -216,7 +225,7 @@ public final class Server {
             acceptor.stop();
         }
         for (LoopConnections lc : loops) {
-            lc.loop().execute(lc::beginDrain);
+            runOn(lc, lc::beginDrain);
         }
         boolean drained = false;
         while (System.nanoTime() - deadline < 0) {
@@ -237,11 +246,20 @@ public final class Server {
 
     private void stopLoops(Duration timeout) throws InterruptedException {
         for (LoopConnections lc : loops) {
-            lc.loop().execute(() -> {
+            runOn(lc, () -> {
                 lc.closeAll(CloseReason.SHUTDOWN);
                 lc.release();
             });
         }
         group.shutdown(timeout);
+    }
+
+    /** Posts to a loop that may have died (it then owns nothing more to drain or close). */
+    private static void runOn(LoopConnections lc, Runnable task) {
+        try {
+            lc.loop().execute(task);
+        } catch (RejectedExecutionException stopped) {
+            LOG.fine(() -> lc.loop().name() + " has stopped; nothing to do on it");
+        }
     }
 }

@@ -27,7 +27,7 @@ final class SessionInvoker {
     private final Callback read;
     private ConnectionSession session;
     private boolean inCallback;
-    /** The session left input unserved because it could take no more requests then; it is called once it can. */
+    /** The session stopped because the connection was unwritable; it is called again once it is writable. */
     private boolean stalled;
     private boolean finish;
 
@@ -46,20 +46,25 @@ final class SessionInvoker {
         return inCallback;
     }
 
-    /** True when the session left input unserved because it could take no more requests. */
+    /**
+     * True when the session was stopped by the connection turning unwritable: it may have requests left in the
+     * input, or a reply half produced (a multiget streamed as the socket drains), and is called again once the
+     * connection is writable, input or not.
+     */
     boolean stalled() {
         return stalled;
     }
 
-    /** Gives the session the input if it may take requests; remembers when it could not. */
+    /** Gives the session the input (or the go-ahead to continue) if it may take requests; remembers when not. */
     void serve() {
-        BufferChain input = connection.input();
-        if (!connection.isOpen() || input.isEmpty()) {
+        if (!connection.isOpen()) {
             stalled = false;
+        } else if (connection.input().isEmpty() && !stalled) {
+            return; // nothing to serve, nothing to continue
         } else if (!connection.isWritable()) {
             stalled = true;
         } else if (call(read)) {
-            stalled = connection.isOpen() && !input.isEmpty() && !connection.isWritable();
+            stalled = connection.isOpen() && !connection.isWritable();
         }
     }
 

@@ -3,6 +3,7 @@ package io.evbase.boot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.evbase.net.Server;
+import io.evbase.server.EvbaseApplication;
 import io.evbase.support.Clients;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +13,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.core.env.Environment;
 
 /** The shipped ./application.yml, as the README's run command uses it (ports moved to ephemeral ones). */
-@SpringBootTest(properties = {"spring.config.location=file:./application.yml", "evbase.listeners.echo.port=0",
+@SpringBootTest(classes = EvbaseApplication.class, properties = {"spring.config.location=file:./application.yml", "evbase.listeners.echo.port=0",
         "evbase.listeners.memcache.port=0", "server.port=0"})
 class DefaultConfigurationTest {
 

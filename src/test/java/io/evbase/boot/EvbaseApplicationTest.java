@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.evbase.net.Server;
+import io.evbase.server.EvbaseApplication;
 import io.evbase.support.Clients;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;

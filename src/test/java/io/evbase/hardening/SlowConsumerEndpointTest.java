@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.jayway.jsonpath.JsonPath;
-import io.evbase.boot.EvbaseApplication;
+import io.evbase.server.EvbaseApplication;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;

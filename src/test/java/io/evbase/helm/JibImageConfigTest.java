@@ -82,7 +82,7 @@ class JibImageConfigTest {
         assertThat(text(container, "user")).isEqualTo(pod.getRunAsUser() + ":" + pod.getRunAsGroup());
         assertThat(pod.getRunAsUser()).isPositive();
         assertThat(text(container, "workingDirectory")).isEqualTo("/app");
-        assertThat(text(container, "mainClass")).isEqualTo("io.evbase.boot.EvbaseApplication");
+        assertThat(resolve(text(container, "mainClass"))).isEqualTo("io.evbase.server.EvbaseApplication");
         // The image's own default config sits where the chart's ConfigMap mount replaces it.
         assertThat(text(child(child(child(child(jib, "configuration"), "extraDirectories"), "paths"), "path"), "into"))
                 .isEqualTo("/app/config");

@@ -21,6 +21,9 @@ import java.util.regex.Pattern;
  */
 public final class ChildServer implements AutoCloseable {
 
+    /** Where the tests' configuration lives (src/test/resources/test-config), as surefire sets it. */
+    public static final String TEST_CONFIG = "optional:classpath:/test-config/";
+
     private static final Pattern LISTENER = Pattern.compile("evbase listener '([^']+)' \\([^)]*\\) on \\S+:(\\d+)");
     private static final Pattern MANAGEMENT = Pattern.compile("Tomcat started on port (\\d+)");
 
@@ -51,14 +54,35 @@ public final class ChildServer implements AutoCloseable {
         command.addAll(jvmArgs);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
-        command.add("io.evbase.boot.EvbaseApplication");
+        command.add("io.evbase.server.EvbaseApplication");
         command.add("--spring.main.banner-mode=off");
         if (args.stream().noneMatch(a -> a.startsWith("--spring.config.location"))) {
-            // Only what the test passes: the deployable's ./application.yml binds fixed ports.
-            command.add("--spring.config.location=optional:classpath:/");
+            // The tests' settings and what the test passes: the deployable's ./application.yml binds fixed ports.
+            command.add("--spring.config.location=" + TEST_CONFIG);
         }
         command.add("--server.port=0"); // the management server shares it: one HTTP port
         command.addAll(args);
+        return launch(command, listeners, timeout);
+    }
+
+    /**
+     * Runs {@code java -jar jar} as the README does, in the project directory (so the deployable's
+     * {@code ./application.yml} applies; pass its ports in {@code args}), and waits as {@link #start} does.
+     */
+    public static ChildServer startJar(Path jar, List<String> jvmArgs, List<String> args, int listeners,
+            Duration timeout) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmArgs);
+        command.add("-jar");
+        command.add(jar.toString());
+        command.add("--spring.main.banner-mode=off");
+        command.addAll(args);
+        return launch(command, listeners, timeout);
+    }
+
+    private static ChildServer launch(List<String> command, int listeners, Duration timeout)
+            throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         ChildServer child = new ChildServer(p);
         long deadline = System.nanoTime() + timeout.toNanos();

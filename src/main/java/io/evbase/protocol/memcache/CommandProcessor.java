@@ -2,8 +2,7 @@ package io.evbase.protocol.memcache;
 
 import io.evbase.buffer.BufferChain;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * Executes the classic text commands of one connection against the shared {@link MemcacheStore} and writes their
@@ -37,7 +36,14 @@ final class CommandProcessor implements CommandSink {
     final RequestParser parser;
     /** memcached's c->noreply: set per command, silences out_string. */
     boolean noreply;
-    private final List<Item> hits = new ArrayList<>();
+    // the multiget whose reply is being produced (see processGet): its line, the tokenizer's state and these
+    private byte[] getLine;
+    private int getLength;
+    /** Index in the tokenizer's current batch of the next key to look up. */
+    private int getNext;
+    private boolean getReturnCas;
+    private boolean getTouch;
+    private long getExptime;
 
     // the storage command waiting for its data block
     private StoreMode pendingMode;
@@ -49,6 +55,8 @@ final class CommandProcessor implements CommandSink {
     private boolean pendingSetStale;
     /** Non-null while the pending storage command is an {@code ms}: its reply flags. */
     private MetaCommands.PendingMeta pendingMeta;
+    /** What the value in flight is charged in the store's budget (0: none), given back when it ends. */
+    private long pendingCharge;
 
     CommandProcessor(MemcacheContext ctx, BufferChain out, StatsReporter.Async async) {
         this.ctx = ctx;
@@ -244,6 +252,13 @@ final class CommandProcessor implements CommandSink {
 
     // ---------------------------------------------------------------- retrieval
 
+    /**
+     * get, gets, gat, gats and bget: validates the line, then leaves the reply to {@link #continueReply}, which the
+     * parser calls at once and again whenever the output has room. Keys are looked up one at a time as the reply
+     * is written, so a line naming a large value many times holds the write high watermark plus one value, not
+     * the whole reply. The line itself is not copied again: it stays in the parser's scratch array, which the
+     * parser does not touch until the reply is complete.
+     */
     private void processGet(byte[] line, int length, boolean returnCas, boolean touch) {
         int k = 1;
         long exptime = 0;
@@ -255,64 +270,112 @@ final class CommandProcessor implements CommandSink {
             k = 2;
             exptime = store.realtime(num.value);
         }
-        hits.clear();
-        boolean failLength = false;
-        outer:
-        while (true) {
-            while (tok.length[k] != 0) {
-                if (tok.length[k] > KEY_MAX_LENGTH) {
-                    failLength = true;
-                    break outer;
-                }
-                // A get looks up through this loop's probe key (no allocation); touch may store, so it copies.
-                Item it = touch ? store.touch(key(line, k), exptime)
-                        : store.get(ItemKey.probe().set(line, tok.start[k], tok.length[k]), true);
-                if (it != null) {
-                    hits.add(it);
-                    if (touch) {
-                        stats.cmdTouch.increment();
-                        stats.touchHits.increment();
-                    } else {
-                        stats.getHits.increment();
-                        stats.cmdGet.increment();
-                    }
-                } else if (touch) {
-                    stats.cmdTouch.increment();
-                    stats.touchMisses.increment();
-                } else {
-                    stats.getMisses.increment();
-                    stats.cmdGet.increment();
-                }
-                k++;
-            }
-            if (tok.rest < 0) {
-                break;
-            }
-            tok.tokenize(line, tok.rest, length); // more than 23 tokens: memcached goes on with the rest
-            k = 0;
-        }
-        if (failLength) {
-            hits.clear(); // memcached drops the values it had gathered for this command
+        getLine = line;
+        getLength = length;
+        getNext = k;
+        getReturnCas = returnCas;
+        getTouch = touch;
+        getExptime = exptime;
+        if (hasOverlongKey(line, tok.start[k], length)) {
+            // memcached looks up (and for gat touches) the keys before the bad one, then drops their values
+            Item it;
+            do {
+                it = lookupNext(); // counted, not written
+            } while (it != OVERLONG && it != DONE);
+            getLine = null;
             outString(BAD_FORMAT);
             return;
         }
-        for (int h = 0, n = hits.size(); h < n; h++) { // indexed: no iterator on the get path
-            Item it = hits.get(h);
+        parser.replyInSteps();
+    }
+
+    /** Whether a space-separated token of {@code line[from, to)} is longer than a key may be. */
+    private static boolean hasOverlongKey(byte[] line, int from, int to) {
+        int run = 0;
+        for (int i = from; i < to; i++) {
+            if (line[i] == ' ') {
+                run = 0;
+            } else if (++run > KEY_MAX_LENGTH) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@link #lookupNext()}: the keys are all looked up. */
+    private static final Item DONE = new Item(null, new byte[2], 0, 0, 0, 0, 0);
+    /** {@link #lookupNext()}: the next key is too long. */
+    private static final Item OVERLONG = new Item(null, new byte[2], 0, 0, 0, 0, 0);
+
+    /**
+     * Looks up the multiget's next key and counts it: the item, null for a miss, {@link #DONE} when no key is
+     * left, {@link #OVERLONG} for a key too long. Goes on to the rest of a line of more than 23 tokens as
+     * memcached does, tokenizing it batch by batch.
+     */
+    private Item lookupNext() {
+        int k = getNext;
+        while (tok.length[k] == 0) {
+            if (tok.rest < 0) {
+                return DONE;
+            }
+            tok.tokenize(getLine, tok.rest, getLength);
+            k = 0;
+        }
+        getNext = k + 1;
+        if (tok.length[k] > KEY_MAX_LENGTH) {
+            return OVERLONG;
+        }
+        byte[] line = getLine;
+        if (getTouch) {
+            Item it = store.touch(key(line, k), getExptime);
+            stats.cmdTouch.increment();
+            (it != null ? stats.touchHits : stats.touchMisses).increment();
+            return it;
+        }
+        // A get looks up through this loop's probe key (no allocation); touch may store, so it copies.
+        Item it = store.get(ItemKey.probe().set(line, tok.start[k], tok.length[k]), true);
+        (it != null ? stats.getHits : stats.getMisses).increment();
+        stats.cmdGet.increment();
+        return it;
+    }
+
+    @Override
+    public boolean continueReply(RequestParser p, BooleanSupplier canContinue) {
+        while (true) {
+            Item it = lookupNext();
+            if (it == DONE) {
+                break;
+            }
+            if (it == null) {
+                continue;
+            }
             out.write(VALUE);
             out.write(it.key.bytes);
             out.write((byte) ' ');
             out.writeUnsignedDecimal(Integer.toUnsignedLong(it.flags));
             out.write((byte) ' ');
             out.writeUnsignedDecimal(it.valueLength());
-            if (returnCas) {
+            if (getReturnCas) {
                 out.write((byte) ' ');
                 out.writeUnsignedDecimal(it.cas);
             }
             out.write(CRLF);
-            out.write(it.data);
+            writeValue(it.data);
+            if (!canContinue.getAsBoolean()) {
+                return false; // the next call goes on with the next key
+            }
         }
-        hits.clear();
+        getLine = null;
         out.write(END);
+        return true;
+    }
+
+    /**
+     * Writes a value's data block (with its CRLF) to the output: the one place replies take values from items,
+     * so that writing them by reference rather than by copy is a change of this line.
+     */
+    void writeValue(byte[] data) {
+        out.write(data);
     }
 
     // ---------------------------------------------------------------- storage
@@ -367,21 +430,26 @@ final class CommandProcessor implements CommandSink {
     }
 
     /**
-     * memcached's item_alloc failure path: refuses an item too large for the item size limit (or for the whole
-     * memory limit), swallowing its data block without allocating it; a failed set also removes the old value so
-     * that it cannot be read as if it were current.
+     * memcached's item_alloc, before the data block arrives: refuses an item too large for the item size limit,
+     * and charges the value to the store's memory budget before its array is allocated (memcached allocates the
+     * item from its slab budget, evicting others, when it parses the line); when values in flight already hold
+     * their share of the budget, answers {@code SERVER_ERROR out of memory storing object}. A refused value's data
+     * block is swallowed without being allocated; a failed set also removes the old value so that it cannot be
+     * read as if it were current.
      */
     boolean admit(ItemKey key, int flags, long nbytes, boolean unlinkOnFailure) {
-        String error = null;
+        String error;
         if (!ItemSizes.sizeOk(key.length(), flags, nbytes, store.maxItemSize())) {
             error = "SERVER_ERROR object too large for cache";
             stats.storeTooLarge.increment();
-        } else if (MemcacheStore.weight(key.length(), (int) nbytes) > store.memoryLimit()) {
+        } else {
+            long charge = store.chargeValue(key.length(), nbytes);
+            if (charge >= 0) {
+                pendingCharge = charge;
+                return true;
+            }
             error = "SERVER_ERROR out of memory storing object";
             stats.storeNoMemory.increment();
-        }
-        if (error == null) {
-            return true;
         }
         outString(error);
         parser.swallow(nbytes);
@@ -389,6 +457,21 @@ final class CommandProcessor implements CommandSink {
             store.unlink(key);
         }
         return false;
+    }
+
+    /** Gives back the charge of the value in flight, if any. */
+    private void releaseCharge() {
+        long charge = pendingCharge;
+        pendingCharge = 0;
+        store.releaseValue(charge);
+    }
+
+    /** The connection closed: gives back what it held in the store's budget (a value it was still receiving). */
+    void close() {
+        releaseCharge();
+        getLine = null;
+        pendingKey = null;
+        pendingMeta = null;
     }
 
     /** Arms the data block of an {@code ms}. */
@@ -413,6 +496,7 @@ final class CommandProcessor implements CommandSink {
         pendingKey = null;
         int n = data.length;
         if (data[n - 2] != '\r' || data[n - 1] != '\n') {
+            releaseCharge();
             if (reply != null) {
                 noreply = false; // meta set always reports errors
             }
@@ -421,6 +505,7 @@ final class CommandProcessor implements CommandSink {
         }
         MemcacheStore.StoreOutcome o = store.store(pendingMode, key, data, pendingFlags, pendingExptime, pendingBits,
                 pendingCas, pendingSetStale);
+        releaseCharge(); // the item now counts in the cache's weight (or was not stored)
         if (reply != null) {
             meta.finishSet(reply, o, key);
         } else {

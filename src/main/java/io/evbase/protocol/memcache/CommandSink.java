@@ -2,8 +2,8 @@ package io.evbase.protocol.memcache;
 
 /**
  * What the {@link RequestParser} hands complete requests to. From inside a callback the sink steers the parser:
- * {@link RequestParser#expectValue}, {@link RequestParser#swallow}, {@link RequestParser#quit},
- * {@link RequestParser#abort} or {@link RequestParser#suspend}.
+ * {@link RequestParser#expectValue}, {@link RequestParser#swallow}, {@link RequestParser#replyInSteps},
+ * {@link RequestParser#quit}, {@link RequestParser#abort} or {@link RequestParser#suspend}.
  *
  * <p>Threading: called on the connection's loop thread only.
  */
@@ -17,4 +17,12 @@ interface CommandSink {
 
     /** The data block asked for with {@link RequestParser#expectValue}, complete, its two trailing bytes included. */
     void onValue(RequestParser parser, byte[] data);
+
+    /**
+     * Produces more of the reply announced with {@link RequestParser#replyInSteps}, stopping once
+     * {@code canContinue} turns false (the output is full). Returns true when the reply is complete.
+     */
+    default boolean continueReply(RequestParser parser, java.util.function.BooleanSupplier canContinue) {
+        return true;
+    }
 }

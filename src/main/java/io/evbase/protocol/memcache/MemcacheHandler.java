@@ -16,8 +16,9 @@ import java.util.function.BooleanSupplier;
  * <p>Each connection gets a {@link MemcacheSession}: a {@link RequestParser} (the state machine) feeding a
  * {@link CommandProcessor} (the commands). Its {@code onRead} handles every complete request in the input and writes
  * the replies to the output, which the connection sends in one write after the callback, so pipelined requests
- * get batched replies. It stops while the connection is unwritable (the peer does not read) and goes on when the
- * connection calls again.
+ * get batched replies. It stops while the connection is unwritable (the peer does not read), also in the middle of
+ * a multiget's reply, and goes on when the connection turns writable again or, when the flush after the callback
+ * already brought the output under the watermark, from a task it posts to the loop.
  *
  * <p>Threading: one instance serves all connections on all loops; per-connection state lives in the session and
  * is touched only on that connection's loop; the store and counters are thread-safe.
@@ -74,6 +75,8 @@ public final class MemcacheHandler implements ProtocolHandler<MemcacheHandler.Me
         private final Connection connection;
         private final CommandProcessor processor;
         private final BooleanSupplier writable;
+        /** A task to go on after a pause is posted and has not run yet. */
+        private boolean resumePosted;
         private long readSeen;
         private long writtenSeen;
 
@@ -89,8 +92,16 @@ public final class MemcacheHandler implements ProtocolHandler<MemcacheHandler.Me
         }
 
         @Override
+        public void onWritabilityChanged(boolean writable) {
+            if (writable) {
+                drive(); // a reply in progress goes on even when no input is waiting
+            }
+        }
+
+        @Override
         public void onClose(CloseReason reason) {
             account();
+            processor.close(); // a value still arriving gives its charge back
             stats().currConnections.decrement();
         }
 
@@ -100,6 +111,16 @@ public final class MemcacheHandler implements ProtocolHandler<MemcacheHandler.Me
                 connection.close();
             } else if (r == RequestParser.Result.CLOSE) {
                 connection.abort();
+            } else if (r == RequestParser.Result.PAUSED && !resumePosted) {
+                // The flush after this callback may bring the output under the high watermark without it ever
+                // having been marked unwritable: then no writability change will call back. Look again after it.
+                resumePosted = true;
+                connection.handle().execute(c -> {
+                    resumePosted = false;
+                    if (c.isWritable()) {
+                        drive();
+                    }
+                });
             }
             // A value being received (or swallowed) has left the input: the read timeout must still see it.
             RequestParser.State state = processor.parser.state();

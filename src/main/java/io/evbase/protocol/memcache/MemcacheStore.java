@@ -24,6 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * flushed item is invisible from that second on; the cache reclaims its memory through its own expiry timer or
  * on the next access, whichever comes first.
  *
+ * <p>Values in flight (declared by a storage command, not yet received) are charged to the same limit before
+ * their arrays are allocated, through {@link #chargeValue}: see {@link InFlightValues}.
+ *
  * <p>Threading: thread-safe. Cache maintenance runs on the calling thread ({@code executor(Runnable::run)}) so
  * that eviction keeps pace with writes and never needs a background thread; it is amortised and non-blocking
  * (Caffeine only tries its maintenance lock).
@@ -51,6 +54,7 @@ public final class MemcacheStore {
     private final Cache<ItemKey, Item> cache;
     private final ConcurrentMap<ItemKey, Item> map;
     private final AtomicLong casIds = new AtomicLong();
+    private final InFlightValues inFlight;
     /** memcached's settings.oldest_live and oldest_cas: the flush horizon. */
     private volatile long oldestLive;
     private volatile long oldestCas;
@@ -77,6 +81,7 @@ public final class MemcacheStore {
                 .evictionListener(this::evicted)
                 .build();
         this.map = cache.asMap();
+        this.inFlight = new InFlightValues(() -> this.memoryLimit, this::applyMaximum);
     }
 
     public MemcacheStats stats() {
@@ -94,7 +99,39 @@ public final class MemcacheStore {
     /** Changes the memory limit at run time (memcached's {@code cache_memlimit}); evicts down to it. */
     public void setMemoryLimit(long bytes) {
         memoryLimit = bytes;
-        cache.policy().eviction().ifPresent(e -> e.setMaximum(bytes));
+        inFlight.limitChanged();
+    }
+
+    /** The cache holds items up to the limit less what values in flight have carved out of it. */
+    private void applyMaximum(long carved) {
+        long max = Math.max(0, memoryLimit - carved);
+        cache.policy().eviction().ifPresent(e -> e.setMaximum(max));
+    }
+
+    /**
+     * Charges a value about to be received, before its array is allocated (memcached takes the item from its slab
+     * budget when it parses the command line): the bytes its item will weigh, carved out of the memory limit, so
+     * the cache evicts to make room. Returns the charge to give back with {@link #releaseValue} once the value is
+     * stored or dropped, or -1 when values in flight already hold their share of the limit (the caller answers
+     * {@code SERVER_ERROR out of memory storing object}).
+     *
+     * @param nbytes the data block's length, its CRLF included
+     */
+    long chargeValue(int keyLength, long nbytes) {
+        long w = weight(keyLength, nbytes);
+        return inFlight.charge(w) ? w : -1;
+    }
+
+    /** Gives back a charge taken with {@link #chargeValue}. */
+    void releaseValue(long charge) {
+        if (charge > 0) {
+            inFlight.release(charge);
+        }
+    }
+
+    /** Bytes charged for values in flight. */
+    public long inFlightBytes() {
+        return inFlight.charged();
     }
 
     /** Items held, expired ones not yet reclaimed included (as memcached's curr_items). */
@@ -107,7 +144,7 @@ public final class MemcacheStore {
         return cache.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L);
     }
 
-    static long weight(int keyLength, int dataLength) {
+    static long weight(int keyLength, long dataLength) {
         return ITEM_OVERHEAD + (long) keyLength + dataLength;
     }
 
@@ -280,7 +317,7 @@ public final class MemcacheStore {
                         }
                         long combined = (long) old.data.length + data.length - 2;
                         if (!ItemSizes.sizeOk(key.length(), old.flags, combined, maxItemSize)
-                                || weight(key.length(), (int) Math.min(Integer.MAX_VALUE, combined)) > memoryLimit) {
+                                || weight(key.length(), combined) > memoryLimit) {
                             out[0] = new StoreOutcome(StoreResult.NOT_STORED, null); // memcached: alloc fails
                             return old;
                         }

@@ -12,15 +12,19 @@ import java.util.function.BooleanSupplier;
  *
  * <p>States: {@link State#COMMAND} looks for a line end; {@link State#VALUE} copies a data block into the array
  * the sink supplied; {@link State#SWALLOW} discards the data block of a refused command without storing it
- * (memcached's {@code conn_swallow}); {@link State#SUSPENDED} waits for an asynchronous reply before the next
- * command; {@link State#DONE} ignores everything after {@code quit} or a fatal error.
+ * (memcached's {@code conn_swallow}); {@link State#REPLY} produces a long reply (a multiget) as the output drains:
+ * the sink writes while the connection is writable and goes on from where it stopped on the next call;
+ * {@link State#SUSPENDED} waits for an asynchronous reply before the next command; {@link State#DONE} ignores
+ * everything after {@code quit} or a fatal error.
  *
  * <p>Line limits, as memcached 1.6 enforces them: a partial line of more than 2048 bytes closes the connection
  * unless it starts with {@code get } or {@code gets } (multigets are long), and a line that cannot fit memcached's
  * 16 KB read buffer closes it too. A multiget line is bounded by {@code maxMultigetLine} here (memcached grows its
  * buffer without bound).
  *
- * <p>Copies: a command line is copied once into a scratch array, a data block once into its item's array.
+ * <p>Copies: a command line is copied once into a scratch array, a data block once into its item's array. The
+ * scratch array is kept between commands only up to {@link #MAX_PARTIAL_LINE} bytes: a connection that sent one
+ * long multiget does not hold its size while idle.
  *
  * <p>Threading: one parser per connection, used on its loop thread only.
  */
@@ -32,7 +36,7 @@ public final class RequestParser {
     static final int READ_BUFFER_SIZE = 16384;
 
     /** Where the parser is. */
-    public enum State { COMMAND, VALUE, SWALLOW, SUSPENDED, DONE }
+    public enum State { COMMAND, VALUE, SWALLOW, REPLY, SUSPENDED, DONE }
 
     /** Why {@link #process} returned. */
     public enum Result {
@@ -72,6 +76,11 @@ public final class RequestParser {
         return state;
     }
 
+    /** Bytes of line scratch this parser keeps between commands. */
+    int scratchCapacity() {
+        return line.length;
+    }
+
     // ---------------------------------------------------------------- steering, from the sink's callbacks
 
     /** The current command has a data block: read exactly {@code data.length} bytes into {@code data}. */
@@ -79,6 +88,14 @@ public final class RequestParser {
         value = data;
         valuePos = 0;
         state = State.VALUE;
+    }
+
+    /**
+     * The current command's reply is produced in steps: call {@link CommandSink#continueReply} (now, and again
+     * whenever the output has room) until it reports the reply complete.
+     */
+    void replyInSteps() {
+        state = State.REPLY;
     }
 
     /** The current command was refused: discard its {@code bytes}-byte data block as it arrives. */
@@ -128,6 +145,12 @@ public final class RequestParser {
                 }
                 case SUSPENDED -> {
                     return Result.SUSPENDED;
+                }
+                case REPLY -> {
+                    if (!canContinue.getAsBoolean() || !sink.continueReply(this, canContinue)) {
+                        return Result.PAUSED;
+                    }
+                    state = State.COMMAND;
                 }
                 case SWALLOW -> {
                     int n = (int) Math.min(in.readableBytes(), swallowRemaining);
@@ -188,8 +211,10 @@ public final class RequestParser {
                         }
                     }
                     sink.onCommandLine(this, line, length);
-                    if (line.length > READ_BUFFER_SIZE) {
-                        line = new byte[256]; // do not keep a huge multiget's scratch for the connection's life
+                    if (line.length > MAX_PARTIAL_LINE) {
+                        // Keep no long line's scratch for the connection's life (a multiget's reply in progress
+                        // keeps its own reference until it is complete).
+                        line = new byte[256];
                     }
                     if (end != null) {
                         return finish();

@@ -149,6 +149,7 @@ final class StatsReporter {
         stat(sb, "evbase_input_buffered_bytes", b.inputBytes());
         stat(sb, "evbase_output_buffered_bytes", b.outputBytes());
         stat(sb, "evbase_item_overhead_bytes", MemcacheStore.ITEM_OVERHEAD);
+        stat(sb, "evbase_values_in_flight_bytes", store.inFlightBytes());
         stat(sb, "evbase_eviction_policy", "w-tinylfu");
     }
 

@@ -18,6 +18,8 @@ final class ParserHarness implements StatsReporter.Async {
     final BufferChain out = new BufferChain(cache);
     final CommandProcessor processor;
     boolean writable = true;
+    /** Output bytes above which the harness reads as unwritable, as a connection's write high watermark. */
+    long highWatermark = Long.MAX_VALUE;
     RequestParser.Result last;
 
     ParserHarness(MemcacheStore store) {
@@ -30,7 +32,7 @@ final class ParserHarness implements StatsReporter.Async {
 
     RequestParser.Result feed(byte[] bytes) {
         in.write(bytes);
-        last = processor.parser.process(in, () -> writable);
+        last = processor.parser.process(in, () -> writable && out.readableBytes() <= highWatermark);
         return last;
     }
 

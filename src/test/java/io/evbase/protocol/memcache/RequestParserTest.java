@@ -132,6 +132,17 @@ class RequestParserTest {
     }
 
     @Test
+    void aLongLineLeavesNoLargeScratchBehind() {
+        ParserHarness h = new ParserHarness(new MemcacheStore(1 << 20, 1 << 20));
+        h.feed("get" + " k".repeat(5000) + "\r\n");
+        assertEquals("END\r\n", h.output());
+        assertTrue(h.processor.parser.scratchCapacity() <= RequestParser.MAX_PARTIAL_LINE);
+        h.feed("get" + " key".repeat(400) + "\r\n");
+        assertEquals("END\r\n", h.output());
+        assertTrue(h.processor.parser.scratchCapacity() <= RequestParser.MAX_PARTIAL_LINE);
+    }
+
+    @Test
     void quitStopsParsing() {
         ParserHarness h = new ParserHarness(new MemcacheStore(1 << 20, 1 << 20));
         assertEquals(RequestParser.Result.QUIT, h.feed("version\r\nquit\r\nget a\r\n"));
