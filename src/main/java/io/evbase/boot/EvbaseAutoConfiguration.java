@@ -8,8 +8,11 @@ import io.evbase.net.BlockingExecutors;
 import io.evbase.net.Server;
 import io.evbase.protocol.ProtocolHandler;
 import io.evbase.protocol.echo.EchoHandler;
+import io.evbase.protocol.memcache.AuthFile;
+import io.evbase.protocol.memcache.MemcacheAccess;
 import io.evbase.protocol.memcache.MemcacheHandler;
 import io.evbase.protocol.memcache.MemcacheSettings;
+import io.evbase.protocol.memcache.MemcacheStore;
 import io.evbase.protocol.memcache.ServerStatsAdapter;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -38,8 +41,9 @@ public final class EvbaseAutoConfiguration {
     @ConditionalOnMissingBean
     BufferPool evbaseBufferPool(EvbaseProperties properties) {
         EvbaseProperties.Buffers b = properties.getBuffers();
+        long budget = b.getMaxDirectMemory() != null ? b.getMaxDirectMemory().toBytes() : BufferPool.defaultBudget();
         return new BufferPool((int) b.getChunkSize().toBytes(), b.getLoopCacheSize().toBytes(),
-                b.getMaxPooled().toBytes());
+                b.getMaxPooled().toBytes(), budget);
     }
 
     @Bean
@@ -65,6 +69,8 @@ public final class EvbaseAutoConfiguration {
     /**
      * The memcached-compatible cache, for listeners with {@code protocol: memcache}. Lazy: created when a listener
      * names it, so an application without such a listener holds no store. Needs Caffeine, an optional dependency.
+     * Its memory limit is checked against the heap and its auth file read when it is created: either failing stops
+     * the start-up.
      */
     @Bean(name = "memcache")
     @Lazy
@@ -78,8 +84,13 @@ public final class EvbaseAutoConfiguration {
             throw new IllegalStateException("evbase.memcache: max-item-size and max-multiget-line-length must be "
                     + "positive and below 1GB: " + m.getMaxItemSize() + ", " + m.getMaxMultigetLineLength());
         }
-        return new MemcacheHandler(new MemcacheSettings(m.getMemoryLimit().toBytes(), (int) itemSize, (int) lineLength),
-                stats);
+        EvbaseProperties.Memcache.Admin admin = m.getAdmin();
+        AuthFile auth = m.getAuthFile() != null ? AuthFile.load(m.getAuthFile()) : null;
+        MemcacheAccess access = new MemcacheAccess(auth, admin.isFlushAll(), admin.isCacheMemlimit(),
+                admin.isVerbosity(), admin.isStatsControl());
+        MemcacheSettings settings = new MemcacheSettings(m.getMemoryLimit().toBytes(), (int) itemSize,
+                (int) lineLength, access);
+        return new MemcacheHandler(settings, stats); // checks the memory limit against the heap
     }
 
     /**

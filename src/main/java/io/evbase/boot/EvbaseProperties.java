@@ -1,6 +1,7 @@
 package io.evbase.boot;
 
 import io.evbase.loop.Dispatch;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -18,7 +19,10 @@ public class EvbaseProperties {
     /** Number of worker event loops; 0 means one per available processor. */
     private int workers = 0;
 
-    /** How the acceptor picks the loop for a new connection: round-robin or least-connections. */
+    /**
+     * How the acceptor picks the loop for a new connection: round-robin, least-connections (fewest connections,
+     * those on their way included) or least-loaded (lowest recent busy ratio).
+     */
     private Dispatch dispatch = Dispatch.ROUND_ROBIN;
 
     /**
@@ -125,6 +129,14 @@ public class EvbaseProperties {
         /** Free chunks the shared pool keeps; beyond it freed chunks are released to the JVM. */
         private DataSize maxPooled = DataSize.ofMegabytes(64);
 
+        /**
+         * Direct memory the buffer pool never exceeds, chunks in use and cached alike. At it, a connection that needs
+         * a chunk to read pauses reading (reads may fill only 7/8 of it, the rest is kept for replies) and one whose
+         * reply needs a chunk is closed. Unset: 3/4 of the JVM's direct-memory limit (-XX:MaxDirectMemorySize, or the
+         * maximum heap when that is unset), leaving the rest to the JDK's own direct buffers.
+         */
+        private DataSize maxDirectMemory;
+
         public DataSize getChunkSize() {
             return chunkSize;
         }
@@ -147,6 +159,14 @@ public class EvbaseProperties {
 
         public void setMaxPooled(DataSize maxPooled) {
             this.maxPooled = maxPooled;
+        }
+
+        public DataSize getMaxDirectMemory() {
+            return maxDirectMemory;
+        }
+
+        public void setMaxDirectMemory(DataSize maxDirectMemory) {
+            this.maxDirectMemory = maxDirectMemory;
         }
     }
 
@@ -197,13 +217,13 @@ public class EvbaseProperties {
     /** One listening socket and the limits of its connections. */
     public static class ListenerProperties {
 
-        /** TCP port to listen on; 0 picks a free one. */
-        private int port;
+        /** TCP port to listen on; 0 picks a free one. Required: a listener without a port fails start-up. */
+        private Integer port;
 
         /** Name of the protocol handler bean that serves this listener, e.g. echo or memcache. */
         private String protocol;
 
-        /** Address to bind. */
+        /** Address to bind: 0.0.0.0 for every IPv4 interface, or one address such as 127.0.0.1. */
         private String bindAddress = "0.0.0.0";
 
         /** Listen backlog: connections the kernel queues before the acceptor takes them. */
@@ -227,8 +247,12 @@ public class EvbaseProperties {
         /** An unwritable connection turns writable again once its queued output falls to this. */
         private DataSize writeLowWatermark = DataSize.ofKilobytes(256);
 
-        /** Open connections at most; a client over the limit gets the protocol's refusal and is closed. */
-        private int maxConnections = 10_000;
+        /**
+         * Open connections at most; a client over the limit gets the protocol's refusal and is closed. Unset: the
+         * process's descriptor limit less a reserve for the management port and files, split across the listeners
+         * that do not set it.
+         */
+        private Integer maxConnections;
 
         /**
          * Replies in flight per connection at most (answered later, off the loop, and not yet written); at the bound
@@ -237,11 +261,11 @@ public class EvbaseProperties {
          */
         private int maxRequestsInFlight = 128;
 
-        public int getPort() {
+        public Integer getPort() {
             return port;
         }
 
-        public void setPort(int port) {
+        public void setPort(Integer port) {
             this.port = port;
         }
 
@@ -317,11 +341,11 @@ public class EvbaseProperties {
             this.writeLowWatermark = writeLowWatermark;
         }
 
-        public int getMaxConnections() {
+        public Integer getMaxConnections() {
             return maxConnections;
         }
 
-        public void setMaxConnections(int maxConnections) {
+        public void setMaxConnections(Integer maxConnections) {
             this.maxConnections = maxConnections;
         }
 
@@ -337,7 +361,10 @@ public class EvbaseProperties {
     /** The memcached-compatible cache behind listeners with protocol memcache. */
     public static class Memcache {
 
-        /** Memory the cache may use for keys, values and per-item overhead; it evicts beyond it. */
+        /**
+         * Memory the cache may use for keys, values (values still arriving included) and per-item overhead; it
+         * evicts beyond it. At most half of the JVM's maximum heap: a larger limit fails the start-up.
+         */
         private DataSize memoryLimit = DataSize.ofMegabytes(64);
 
         /** Largest value accepted; larger ones get SERVER_ERROR object too large for cache. */
@@ -348,6 +375,15 @@ public class EvbaseProperties {
          * connection. Keep it below the listener's read high watermark, or such a line could never complete.
          */
         private DataSize maxMultigetLineLength = DataSize.ofKilobytes(512);
+
+        /**
+         * File of user:password lines enabling memcached's ASCII authentication (memcached -Y): until a connection
+         * has sent "set <any key> <flags> <exptime> <bytes>" with "<user> <password>" as its data, every command
+         * answers CLIENT_ERROR unauthenticated. Unset: no authentication.
+         */
+        private Path authFile;
+
+        private final Admin admin = new Admin();
 
         public DataSize getMaxMultigetLineLength() {
             return maxMultigetLineLength;
@@ -371,6 +407,69 @@ public class EvbaseProperties {
 
         public void setMaxItemSize(DataSize maxItemSize) {
             this.maxItemSize = maxItemSize;
+        }
+
+        public Path getAuthFile() {
+            return authFile;
+        }
+
+        public void setAuthFile(Path authFile) {
+            this.authFile = authFile;
+        }
+
+        public Admin getAdmin() {
+            return admin;
+        }
+
+        /**
+         * Switches for the memcache administrative commands any client may send. A disabled one answers
+         * CLIENT_ERROR <command> not allowed, as memcached -F answers flush_all.
+         */
+        public static class Admin {
+
+            /** Whether flush_all is accepted (memcached -F disables it). */
+            private boolean flushAll = true;
+
+            /** Whether cache_memlimit, which resizes the cache, is accepted. */
+            private boolean cacheMemlimit = true;
+
+            /** Whether verbosity is accepted. */
+            private boolean verbosity = true;
+
+            /** Whether stats reset and stats detail, which change the server's statistics, are accepted. */
+            private boolean statsControl = true;
+
+            public boolean isFlushAll() {
+                return flushAll;
+            }
+
+            public void setFlushAll(boolean flushAll) {
+                this.flushAll = flushAll;
+            }
+
+            public boolean isCacheMemlimit() {
+                return cacheMemlimit;
+            }
+
+            public void setCacheMemlimit(boolean cacheMemlimit) {
+                this.cacheMemlimit = cacheMemlimit;
+            }
+
+            public boolean isVerbosity() {
+                return verbosity;
+            }
+
+            public void setVerbosity(boolean verbosity) {
+                this.verbosity = verbosity;
+            }
+
+            public boolean isStatsControl() {
+                return statsControl;
+            }
+
+            public void setStatsControl(boolean statsControl) {
+                this.statsControl = statsControl;
+            }
         }
     }
 }

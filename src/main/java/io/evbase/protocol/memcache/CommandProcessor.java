@@ -57,6 +57,9 @@ final class CommandProcessor implements CommandSink {
     private MetaCommands.PendingMeta pendingMeta;
     /** What the value in flight is charged in the store's budget (0: none), given back when it ends. */
     private long pendingCharge;
+    private final MemcacheAccess access;
+    /** False until the authentication set succeeds, when the listener requires it. */
+    private boolean authenticated;
 
     CommandProcessor(MemcacheContext ctx, BufferChain out, StatsReporter.Async async) {
         this.ctx = ctx;
@@ -66,6 +69,9 @@ final class CommandProcessor implements CommandSink {
         this.meta = new MetaCommands(this);
         this.statsReporter = new StatsReporter(ctx, async);
         this.parser = new RequestParser(this, ctx.settings().maxMultigetLineLength());
+        this.access = ctx.settings().access();
+        this.authenticated = !access.authRequired();
+        parser.allowLongMultigets(authenticated);
     }
 
     // ---------------------------------------------------------------- replies
@@ -96,6 +102,10 @@ final class CommandProcessor implements CommandSink {
     @Override
     public void onCommandLine(RequestParser p, byte[] line, int length) {
         noreply = false; // conn_parse_cmd
+        if (!authenticated) {
+            authLine(line, length);
+            return;
+        }
         int ntokens = tok.tokenize(line, 0, length);
         if (ntokens < 2 || tok.length[0] < 2) {
             outString("ERROR");
@@ -513,6 +523,56 @@ final class CommandProcessor implements CommandSink {
         }
     }
 
+    // ---------------------------------------------------------------- authentication
+
+    /**
+     * A command line before authentication, memcached's {@code try_read_command_asciiauth}: only
+     * {@code set <key> <flags> <exptime> <bytes>} is accepted (key, flags and exptime ignored), and its data block
+     * must be {@code <user> <password>}. The block is handed over whole from the input, never allocated; one that
+     * cannot fit memcached's 16 KB read buffer closes the connection (memcached would wait for it forever).
+     */
+    private void authLine(byte[] line, int length) {
+        int ntokens = tok.tokenize(line, 0, length);
+        if (ntokens < 6 || !tok.is(line, 0, "set") || !num.strtoul32(line, tok.start[4], tok.end(4))) {
+            outString("CLIENT_ERROR unauthenticated");
+            return;
+        }
+        long bytes = num.value + 2;
+        if (bytes > RequestParser.READ_BUFFER_SIZE) {
+            parser.abort();
+            return;
+        }
+        parser.expectInline((int) bytes);
+    }
+
+    @Override
+    public void onInlineValue(RequestParser p, byte[] data, int length) {
+        if (data[length - 2] != '\r' || data[length - 1] != '\n') {
+            outString("CLIENT_ERROR bad command line termination");
+            return;
+        }
+        int end = length - 2;
+        for (int i = 0; i < end; i++) {
+            if (data[i] == 0) {
+                end = i; // memcached tokenizes the payload as a C string
+                break;
+            }
+        }
+        if (tok.tokenize(data, 0, end) < 3) {
+            outString("CLIENT_ERROR bad authentication token format");
+            return;
+        }
+        stats.authCmds.increment();
+        if (access.auth().check(data, tok.start[0], tok.length[0], tok.start[1], tok.length[1])) {
+            authenticated = true;
+            parser.allowLongMultigets(true);
+            outString("STORED");
+        } else {
+            stats.authErrors.increment();
+            outString("CLIENT_ERROR authentication failure");
+        }
+    }
+
     // ---------------------------------------------------------------- other classic commands
 
     private void processTouch(byte[] line, int ntokens) {
@@ -587,6 +647,10 @@ final class CommandProcessor implements CommandSink {
 
     private void processVerbosity(byte[] line, int ntokens) {
         setNoreplyMaybe(line, ntokens);
+        if (!access.verbosity()) {
+            outString("CLIENT_ERROR verbosity not allowed");
+            return;
+        }
         if (!num.strtoul32(line, tok.start[1], tok.end(1))) {
             outString(BAD_FORMAT);
             return;
@@ -598,6 +662,10 @@ final class CommandProcessor implements CommandSink {
     private void processFlushAll(byte[] line, int ntokens) {
         setNoreplyMaybe(line, ntokens);
         stats.cmdFlush.increment();
+        if (!access.flushAll()) {
+            outString("CLIENT_ERROR flush_all not allowed"); // memcached -F; counted all the same
+            return;
+        }
         long delay = 0;
         if (ntokens != (noreply ? 3 : 2)) {
             if (!num.strtol32(line, tok.start[1], tok.end(1))) {
@@ -610,9 +678,16 @@ final class CommandProcessor implements CommandSink {
         outString("OK");
     }
 
-    /** cache_memlimit &lt;megabytes&gt;: resizes the store's memory limit, with memcached's bounds and replies. */
+    /**
+     * cache_memlimit &lt;megabytes&gt;: resizes the store's memory limit, with memcached's bounds and replies, and
+     * refuses a limit above what the heap can hold ({@link MemcacheStore#maxMemoryLimit}).
+     */
     private void processMemlimit(byte[] line, int ntokens) {
         setNoreplyMaybe(line, ntokens);
+        if (!access.cacheMemlimit()) {
+            outString("CLIENT_ERROR cache_memlimit not allowed");
+            return;
+        }
         if (!num.strtoul32(line, tok.start[1], tok.end(1))) {
             outString("ERROR");
             return;
@@ -622,6 +697,9 @@ final class CommandProcessor implements CommandSink {
             outString("MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m");
         } else if (mb > 1_000_000_000L) {
             outString("MEMLIMIT_ADJUST_FAILED input value is megabytes not bytes");
+        } else if (mb * 1024 * 1024 > MemcacheStore.maxMemoryLimit(Runtime.getRuntime().maxMemory())) {
+            // more than the heap can hold: memcached's answer when its slabs cannot be adjusted, nothing changes
+            outString("MEMLIMIT_ADJUST_FAILED out of bounds or unable to adjust");
         } else {
             store.setMemoryLimit(mb * 1024 * 1024);
             outString("OK");

@@ -19,6 +19,13 @@ interface CommandSink {
     void onValue(RequestParser parser, byte[] data);
 
     /**
+     * The short data block asked for with {@link RequestParser#expectInline}, whole, its two trailing bytes
+     * included: {@code data[0, length)}, the parser's scratch, valid only during the call.
+     */
+    default void onInlineValue(RequestParser parser, byte[] data, int length) {
+    }
+
+    /**
      * Produces more of the reply announced with {@link RequestParser#replyInSteps}, stopping once
      * {@code canContinue} turns false (the output is full). Returns true when the reply is complete.
      */

@@ -34,9 +34,14 @@ public final class MemcacheHandler implements ProtocolHandler<MemcacheHandler.Me
 
     private final MemcacheContext ctx;
 
-    /** A handler with its own store built from {@code settings}. */
+    /**
+     * A handler with its own store built from {@code settings}.
+     *
+     * @throws MemoryLimitExceedsHeapException when the memory limit exceeds half of this JVM's maximum heap
+     */
     public MemcacheHandler(MemcacheSettings settings, ServerStatsSource source) {
-        this(new MemcacheStore(settings.memoryLimit(), settings.maxItemSize()), settings, source);
+        this(new MemcacheStore(settings.checkHeap(Runtime.getRuntime().maxMemory()).memoryLimit(),
+                settings.maxItemSize()), settings, source);
     }
 
     public MemcacheHandler(MemcacheStore store, MemcacheSettings settings, ServerStatsSource source) {
@@ -77,6 +82,8 @@ public final class MemcacheHandler implements ProtocolHandler<MemcacheHandler.Me
         private final BooleanSupplier writable;
         /** A task to go on after a pause is posted and has not run yet. */
         private boolean resumePosted;
+        /** The last drive stopped because the output was full. */
+        private boolean paused;
         private long readSeen;
         private long writtenSeen;
 
@@ -93,8 +100,8 @@ public final class MemcacheHandler implements ProtocolHandler<MemcacheHandler.Me
 
         @Override
         public void onWritabilityChanged(boolean writable) {
-            if (writable) {
-                drive(); // a reply in progress goes on even when no input is waiting
+            if (writable && paused) {
+                resumeLater(); // a reply in progress goes on even when no input is waiting
             }
         }
 
@@ -105,27 +112,42 @@ public final class MemcacheHandler implements ProtocolHandler<MemcacheHandler.Me
             stats().currConnections.decrement();
         }
 
-        private void drive() {
+        void drive() {
             RequestParser.Result r = processor.parser.process(connection.input(), writable);
             if (r == RequestParser.Result.QUIT) {
                 connection.close();
             } else if (r == RequestParser.Result.CLOSE) {
                 connection.abort();
-            } else if (r == RequestParser.Result.PAUSED && !resumePosted) {
+            }
+            paused = r == RequestParser.Result.PAUSED;
+            if (paused) {
                 // The flush after this callback may bring the output under the high watermark without it ever
                 // having been marked unwritable: then no writability change will call back. Look again after it.
-                resumePosted = true;
-                connection.handle().execute(c -> {
-                    resumePosted = false;
-                    if (c.isWritable()) {
-                        drive();
-                    }
-                });
+                resumeLater();
             }
             // A value being received (or swallowed) has left the input: the read timeout must still see it.
             RequestParser.State state = processor.parser.state();
             connection.requestInProgress(state == RequestParser.State.VALUE || state == RequestParser.State.SWALLOW);
             account();
+        }
+
+        /**
+         * Goes on after a pause from a task on the loop, which runs after the flush that follows the current
+         * callback: producing more here, before that flush, could leave output that the flush brings under the
+         * watermark without a writability change, and then nothing would call back. The task stops (posting
+         * nothing) while the connection is unwritable; the change back to writable posts it again.
+         */
+        void resumeLater() {
+            if (resumePosted) {
+                return;
+            }
+            resumePosted = true;
+            connection.handle().execute(c -> {
+                resumePosted = false;
+                if (c.isWritable()) {
+                    drive(); // the handle flushes after it
+                }
+            });
         }
 
         /** Adds the connection's byte counts since the last look to the shared totals. */

@@ -42,11 +42,13 @@ public final class MemcacheStats {
     final LongAdder bytesRead = new LongAdder();
     final LongAdder bytesWritten = new LongAdder();
     final LongAdder connYields = new LongAdder();
+    final LongAdder authCmds = new LongAdder();
+    final LongAdder authErrors = new LongAdder();
 
     private final LongAdder[] resettable = {cmdGet, cmdSet, cmdFlush, cmdTouch, cmdMeta, getHits, getMisses,
         getExpired, getFlushed, deleteHits, deleteMisses, incrHits, incrMisses, decrHits, decrMisses, casHits,
         casMisses, casBadval, touchHits, touchMisses, storeTooLarge, storeNoMemory, totalItems, evictions,
-        evictedUnfetched, expiredUnfetched, reclaimed, totalConnections, bytesRead, bytesWritten, connYields};
+        evictedUnfetched, expiredUnfetched, reclaimed, totalConnections, bytesRead, bytesWritten, connYields, authCmds, authErrors};
 
     /** {@code stats reset}: zeroes the counters; gauges (current connections, items, bytes) keep their values. */
     public void reset() {

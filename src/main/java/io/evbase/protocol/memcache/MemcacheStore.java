@@ -41,6 +41,8 @@ public final class MemcacheStore {
      * compressed oops.
      */
     public static final int ITEM_OVERHEAD = 160;
+    /** The memory limit may be at most 1/HEAP_SHARE of the JVM's maximum heap. */
+    public static final int HEAP_SHARE = 2;
     /** memcached's REALTIME_MAXDELTA: exptimes up to 30 days are relative. */
     static final long REALTIME_MAXDELTA = 60L * 60 * 24 * 30;
     /** memcached's ITEM_UPDATE_INTERVAL. */
@@ -100,6 +102,17 @@ public final class MemcacheStore {
     public void setMemoryLimit(long bytes) {
         memoryLimit = bytes;
         inFlight.limitChanged();
+    }
+
+    /**
+     * The largest memory limit a heap of {@code maxHeap} bytes ({@code Runtime.maxMemory()}) may give the store:
+     * half of it. The limit counts the store's estimate of each item's cost (key, value and
+     * {@link #ITEM_OVERHEAD}), which the JVM's real cost exceeds for small items and for values the collector
+     * places in regions of their own; the other half holds that excess, the rest of the server (connections,
+     * Spring, the actuator) and the collector's working room.
+     */
+    public static long maxMemoryLimit(long maxHeap) {
+        return maxHeap / HEAP_SHARE;
     }
 
     /** The cache holds items up to the limit less what values in flight have carved out of it. */

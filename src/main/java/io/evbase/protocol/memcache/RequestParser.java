@@ -12,7 +12,9 @@ import java.util.function.BooleanSupplier;
  *
  * <p>States: {@link State#COMMAND} looks for a line end; {@link State#VALUE} copies a data block into the array
  * the sink supplied; {@link State#SWALLOW} discards the data block of a refused command without storing it
- * (memcached's {@code conn_swallow}); {@link State#REPLY} produces a long reply (a multiget) as the output drains:
+ * (memcached's {@code conn_swallow}); {@link State#INLINE} waits until a short data block (an authentication
+ * {@code set}'s) is whole in the input, as memcached waits for it in its read buffer, and hands it over without
+ * allocating it; {@link State#REPLY} produces a long reply (a multiget) as the output drains:
  * the sink writes while the connection is writable and goes on from where it stopped on the next call;
  * {@link State#SUSPENDED} waits for an asynchronous reply before the next command; {@link State#DONE} ignores
  * everything after {@code quit} or a fatal error.
@@ -36,7 +38,7 @@ public final class RequestParser {
     static final int READ_BUFFER_SIZE = 16384;
 
     /** Where the parser is. */
-    public enum State { COMMAND, VALUE, SWALLOW, REPLY, SUSPENDED, DONE }
+    public enum State { COMMAND, VALUE, INLINE, SWALLOW, REPLY, SUSPENDED, DONE }
 
     /** Why {@link #process} returned. */
     public enum Result {
@@ -61,6 +63,9 @@ public final class RequestParser {
     private byte[] value;
     private int valuePos;
     private long swallowRemaining;
+    private int inlineLength;
+    /** Whether a long partial line that begins with get or gets may wait up to maxMultigetLine (not before auth). */
+    private boolean longMultigets = true;
     private Result end;
 
     /**
@@ -96,6 +101,26 @@ public final class RequestParser {
      */
     void replyInSteps() {
         state = State.REPLY;
+    }
+
+    /**
+     * The current command has a short data block to be handed over whole: wait until the input holds all
+     * {@code bytes} of it, then pass them to {@link CommandSink#onInlineValue}; {@code bytes <= READ_BUFFER_SIZE}.
+     */
+    void expectInline(int bytes) {
+        if (bytes > READ_BUFFER_SIZE) {
+            throw new IllegalArgumentException("inline data block of " + bytes + " bytes");
+        }
+        inlineLength = bytes;
+        state = State.INLINE;
+    }
+
+    /**
+     * Whether a partial line beginning with {@code get} or {@code gets} may grow up to the multiget limit (true, the
+     * default) or is closed past 2048 bytes like any other (before authentication, as memcached does).
+     */
+    void allowLongMultigets(boolean allow) {
+        longMultigets = allow;
     }
 
     /** The current command was refused: discard its {@code bytes}-byte data block as it arrives. */
@@ -146,6 +171,24 @@ public final class RequestParser {
                 case SUSPENDED -> {
                     return Result.SUSPENDED;
                 }
+                case INLINE -> {
+                    int n = inlineLength;
+                    if (in.readableBytes() < n) {
+                        return Result.NEED_MORE;
+                    }
+                    if (line.length < n) {
+                        line = new byte[n];
+                    }
+                    in.read(line, 0, n);
+                    state = State.COMMAND;
+                    sink.onInlineValue(this, line, n);
+                    if (line.length > MAX_PARTIAL_LINE) {
+                        line = new byte[256];
+                    }
+                    if (end != null) {
+                        return finish();
+                    }
+                }
                 case REPLY -> {
                     if (!canContinue.getAsBoolean() || !sink.continueReply(this, canContinue)) {
                         return Result.PAUSED;
@@ -187,14 +230,15 @@ public final class RequestParser {
                     int lf = in.indexOf((byte) '\n', scanned, readable);
                     if (lf < 0) {
                         scanned = readable;
-                        if (readable > MAX_PARTIAL_LINE && (!startsMultiget(in) || readable >= maxMultigetLine)) {
+                        if (readable > MAX_PARTIAL_LINE
+                                && (!longMultigets || !startsMultiget(in) || readable >= maxMultigetLine)) {
                             abort();
                             return finish();
                         }
                         return Result.NEED_MORE;
                     }
                     scanned = 0;
-                    if (lf >= READ_BUFFER_SIZE && (!startsMultiget(in) || lf >= maxMultigetLine)) {
+                    if (lf >= READ_BUFFER_SIZE && (!longMultigets || !startsMultiget(in) || lf >= maxMultigetLine)) {
                         abort();
                         return finish();
                     }

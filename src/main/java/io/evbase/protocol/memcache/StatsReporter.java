@@ -40,11 +40,18 @@ final class StatsReporter {
             cp.out.writeAscii(sb.append("END\r\n"));
             return;
         }
+        MemcacheAccess access = ctx.settings().access();
         if (tok.is(line, 1, "reset")) {
+            if (!access.statsControl()) {
+                cp.outString("CLIENT_ERROR stats reset not allowed");
+                return;
+            }
             ctx.store().stats().reset();
             cp.outString("RESET");
         } else if (tok.is(line, 1, "detail")) {
-            if (ntokens < 4) {
+            if (!access.statsControl()) {
+                cp.outString("CLIENT_ERROR stats detail not allowed");
+            } else if (ntokens < 4) {
                 cp.outString("CLIENT_ERROR usage: stats detail on|off|dump");
             } else if (tok.is(line, 2, "on")) {
                 ctx.setDetailEnabled(true);
@@ -120,8 +127,8 @@ final class StatsReporter {
         stat(sb, "touch_misses", s.touchMisses.sum());
         stat(sb, "store_too_large", s.storeTooLarge.sum());
         stat(sb, "store_no_memory", s.storeNoMemory.sum());
-        stat(sb, "auth_cmds", 0);
-        stat(sb, "auth_errors", 0);
+        stat(sb, "auth_cmds", s.authCmds.sum());
+        stat(sb, "auth_errors", s.authErrors.sum());
         stat(sb, "bytes_read", s.bytesRead.sum());
         stat(sb, "bytes_written", s.bytesWritten.sum());
         stat(sb, "limit_maxbytes", store.memoryLimit());
@@ -163,7 +170,9 @@ final class StatsReporter {
         stat(sb, "cas_enabled", "yes");
         stat(sb, "binding_protocol", "ascii");
         stat(sb, "item_size_max", store.maxItemSize());
-        stat(sb, "flush_enabled", "yes");
+        MemcacheAccess access = ctx.settings().access();
+        stat(sb, "auth_enabled_ascii", access.authRequired() ? access.auth().path() : "no");
+        stat(sb, "flush_enabled", access.flushAll() ? "yes" : "no");
         stat(sb, "detail_enabled", ctx.detailEnabled() ? "yes" : "no");
         stat(sb, "evbase_max_multiget_line_length", ctx.settings().maxMultigetLineLength());
         stat(sb, "evbase_item_overhead_bytes", MemcacheStore.ITEM_OVERHEAD);

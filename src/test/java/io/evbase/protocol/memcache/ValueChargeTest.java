@@ -139,6 +139,24 @@ class ValueChargeTest {
         assertThat(v.charged()).isEqualTo(limit / 2);
     }
 
+    @Test
+    void cacheMemlimitBeyondWhatTheHeapHoldsChangesNothing() {
+        MemcacheStore store = new MemcacheStore(64L << 20, 1 << 20);
+        ParserHarness h = new ParserHarness(store);
+        long allowedMb = MemcacheStore.maxMemoryLimit(Runtime.getRuntime().maxMemory()) >> 20;
+        h.feed("cache_memlimit " + (allowedMb + 1) + "\r\ncache_memlimit 100000\r\ncache_memlimit " + allowedMb
+                + " noreply\r\nmn\r\n");
+        assertThat(h.output()).isEqualTo("MEMLIMIT_ADJUST_FAILED out of bounds or unable to adjust\r\n"
+                + "MEMLIMIT_ADJUST_FAILED out of bounds or unable to adjust\r\nMN\r\n");
+        assertThat(store.memoryLimit()).isEqualTo(allowedMb << 20);
+        assertThat(new MemcacheSettings(allowedMb << 20, 1 << 20, 1 << 16).checkHeap(Runtime.getRuntime().maxMemory()))
+                .isNotNull();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new MemcacheSettings((allowedMb + 1) << 20, 1 << 20,
+                1 << 16).checkHeap(Runtime.getRuntime().maxMemory()))
+                .isInstanceOf(MemoryLimitExceedsHeapException.class)
+                .hasMessageContaining("exceeds half of the maximum heap");
+    }
+
     private static byte[] value(char fill) {
         byte[] b = new byte[VALUE + 2];
         java.util.Arrays.fill(b, (byte) fill);
