@@ -1,5 +1,12 @@
 package io.evbase.net;
 
+import static io.evbase.net.ConnectionState.CLOSED;
+import static io.evbase.net.ConnectionState.DRAINING;
+import static io.evbase.net.ConnectionState.FLUSHING;
+import static io.evbase.net.ConnectionState.LINGERING;
+import static io.evbase.net.ConnectionState.OPEN;
+
+import io.evbase.buffer.BufferBudgetExceededException;
 import io.evbase.buffer.BufferChain;
 import io.evbase.loop.EventBase;
 import io.evbase.loop.IoHandle;
@@ -25,10 +32,9 @@ import java.util.logging.Logger;
  * in request order: what is written after it waits behind it ({@link ReplyQueue}), counted against the write
  * watermark, and at the listener's {@code maxRequestsInFlight} pending replies reading and serving pause too.
  *
- * <p>A connection moves through its {@link State}s in one direction: {@code OPEN} → ({@code DRAINING}) →
- * ({@code FLUSHING}) → ({@code LINGERING}) → {@code CLOSED}; an abort, a reset or a failing callback jumps straight
- * to the end. The socket side is {@link ConnectionSocket}; the deadlines of each state are kept by
- * {@link ConnectionTimeouts}.
+ * <p>Its {@link ConnectionState}s go one way, {@code OPEN} to {@code CLOSED}. The socket side is
+ * {@link ConnectionSocket}, the deadlines of each state {@link ConnectionTimeouts}, the calls into the session
+ * {@link SessionInvoker}.
  *
  * <p>Connection objects are recycled by their loop. Everything of the previous peer (buffers, session, pending
  * replies, timers) is reset at close, and the generation changes, so a {@link ConnectionHandle} or a {@link Reply}
@@ -44,23 +50,6 @@ public final class Connection implements IoHandle {
     /** Bytes read per readiness event at most, so one busy peer cannot starve the loop's others. */
     static final int MAX_READ_PER_EVENT = 256 * 1024;
 
-    /** Life of a connection object. */
-    public enum State {
-        /** Reading and serving. */
-        OPEN,
-        /**
-         * Finishing: answers what it received (what the socket held when the server's drain began, or everything
-         * before the peer's half-close), reads nothing newer, then closes gracefully.
-         */
-        DRAINING,
-        /** Closing gracefully: no more reading or serving; waits for pending replies and queued output to go out. */
-        FLUSHING,
-        /** Output shut down after a graceful close; reading and discarding until the peer's FIN or a deadline. */
-        LINGERING,
-        /** Closed, or not opened yet (a recycled object). */
-        CLOSED
-    }
-
     private final LoopConnections owner;
     private final EventBase loop;
     private final BufferChain input;
@@ -71,7 +60,7 @@ public final class Connection implements IoHandle {
 
     private volatile long id;
     private volatile long generation;
-    private volatile State state = State.CLOSED;
+    private volatile ConnectionState state = CLOSED;
     private volatile InetSocketAddress remoteAddress;
     private ListenerSpec config;
     /** Index in the owner's open list, for O(1) removal. */
@@ -79,18 +68,16 @@ public final class Connection implements IoHandle {
 
     /** Watermark hysteresis: false from above the high watermark until the queued output is back at the low one. */
     private boolean writable;
-    private boolean inputClosed;
     /** Half-closed and kept open by the session with replies outstanding: ask it again when the last one is out. */
     private boolean awaitingLastReply;
-    /** While draining: bytes still to read, at most what the socket held when the drain began. */
-    private long drainBudget;
     /** Set by a handler that has consumed part of a request (a value copied out as it arrives). */
     private boolean requestInProgress;
     private CloseReason closeReason;
 
     private volatile long openedNanos;
-    private volatile long inputBytes;
-    private volatile long outputBytes;
+    /** The buffered figures last added to the loop's totals (which other threads read). */
+    private long inputBytes;
+    private long outputBytes;
 
     Connection(LoopConnections owner) {
         this.owner = owner;
@@ -132,12 +119,12 @@ public final class Connection implements IoHandle {
         return replies.output();
     }
 
-    /** True while reading and serving: {@link State#OPEN} or {@link State#DRAINING}. */
+    /** True while reading and serving: {@link ConnectionState#OPEN} or {@link ConnectionState#DRAINING}. */
     public boolean isOpen() {
-        return state == State.OPEN || state == State.DRAINING;
+        return state == OPEN || state == DRAINING;
     }
 
-    public State state() {
+    public ConnectionState state() {
         return state;
     }
 
@@ -165,22 +152,14 @@ public final class Connection implements IoHandle {
         this.requestInProgress = inProgress;
     }
 
-    /** True once the connection is finishing: a server drain or a half-close; it answers what it got, then closes. */
-    public boolean isDraining() {
-        return state == State.DRAINING;
-    }
-
     /** Writes queued output now, for replies produced outside a callback (a posted task, a timer). */
     public void flush() {
-        if (state != State.CLOSED && !session.inCallback()) {
+        if (state != CLOSED && !session.inCallback()) {
             afterCallback();
         }
     }
 
-    /**
-     * Closes gracefully: stops reading and serving, writes every reply promised or queued so far, then closes.
-     * Input that arrives meanwhile is discarded.
-     */
+    /** Closes gracefully: stops reading and serving, writes every reply promised or queued so far, then closes. */
     public void close() {
         close(CloseReason.NORMAL);
     }
@@ -200,7 +179,7 @@ public final class Connection implements IoHandle {
      * the handler writes afterwards waits behind it. Counts as a request in flight until written. Loop thread only.
      */
     public Reply replyLater() {
-        boolean taking = state == State.OPEN || state == State.DRAINING || state == State.FLUSHING;
+        boolean taking = state == OPEN || state == DRAINING || state == FLUSHING;
         return new Reply(handle(), taking ? replies.reserve() : new ReplyQueue.Slot());
     }
 
@@ -221,8 +200,6 @@ public final class Connection implements IoHandle {
         replyLater().completeBlocking(config.blockingExecutor(), work, writer);
     }
 
-    // introspection: any thread, a recent value
-
     public long openedNanos() {
         return openedNanos;
     }
@@ -237,16 +214,6 @@ public final class Connection implements IoHandle {
 
     public long bytesWritten() {
         return socket.bytesWritten();
-    }
-
-    /** Input bytes held, as of the last callback. */
-    public long inputBytes() {
-        return inputBytes;
-    }
-
-    /** Output bytes queued (held behind pending replies included), as of the last callback or write. */
-    public long outputBytes() {
-        return outputBytes;
     }
 
     /** Output bytes queued right now, held behind pending replies included. Loop thread only. */
@@ -268,7 +235,7 @@ public final class Connection implements IoHandle {
         openedNanos = now;
         timeouts.start(config, now);
         writable = true;
-        state = State.OPEN;
+        state = OPEN;
         if (session.open(config.handler())) {
             afterCallback();
         }
@@ -282,11 +249,11 @@ public final class Connection implements IoHandle {
      * and the drain never finished: it ran into the drain timeout, whose forced close cut replies in the middle.
      */
     void beginDrain() {
-        if (state != State.OPEN) {
+        if (state != OPEN) {
             return;
         }
-        state = State.DRAINING;
-        drainBudget = inputClosed ? 0 : socket.unreadBytes();
+        state = DRAINING;
+        socket.limitToUnread();
         if (session.drainBegun()) {
             readAndDispatch();
         }
@@ -308,7 +275,7 @@ public final class Connection implements IoHandle {
         if ((readyOps & SelectionKey.OP_READ) != 0) {
             if (isOpen()) {
                 readAndDispatch();
-            } else if (state == State.LINGERING) {
+            } else if (state == LINGERING) {
                 discardUntilEnd();
             }
         }
@@ -327,26 +294,20 @@ public final class Connection implements IoHandle {
     private void readAndDispatch() {
         boolean ended = false;
         long room = config.readHighWatermark() - input.readableBytes();
-        if (room > 0 && !inputClosed && (state == State.OPEN || drainBudget > 0)) {
-            int max = (int) Math.min(room, MAX_READ_PER_EVENT);
-            if (state == State.DRAINING) {
-                max = (int) Math.min(max, drainBudget);
-            }
+        if (room > 0 && socket.mayRead()) {
             int n;
             try {
-                n = socket.read(input, max);
+                n = socket.read(input, (int) Math.min(room, MAX_READ_PER_EVENT));
             } catch (IOException e) {
                 closeNow(CloseReason.RESET); // the peer is gone: what it sent and is still unanswered is dropped
                 return;
             }
-            if (n < 0) {
-                inputClosed = true;
-                ended = true;
-            } else if (n > 0) {
+            if (n > 0) {
                 timeouts.activity(System.nanoTime());
-            }
-            if (state == State.DRAINING) {
-                drainBudget = n < max ? 0 : drainBudget - n; // a short read: all that was sent before the drain is in
+            } else if (n < 0) {
+                ended = true;
+            } else if (socket.waitingForMemory()) {
+                owner.waitForMemory(this); // the loop calls memoryReturned() when the pool has some again
             }
         }
         session.serve();
@@ -358,9 +319,8 @@ public final class Connection implements IoHandle {
 
     /** The peer half-closed (or, kept open, its last reply is out): finish, or stay open if the session says so. */
     private void inputEnded() {
-        if (session.inputClosed() && state == State.OPEN) {
-            state = State.DRAINING; // nothing more can arrive: answer what is here, then close
-            drainBudget = 0;
+        if (session.inputClosed() && state == OPEN) {
+            state = DRAINING; // nothing more can arrive: answer what is here, then close
         }
     }
 
@@ -369,11 +329,11 @@ public final class Connection implements IoHandle {
      * once more), finish a drain or a close, set the interest ops and arm the timeouts.
      */
     private void afterCallback() {
-        while (state != State.CLOSED) {
+        while (state != CLOSED) {
             if (replies.sendableBytes() > 0 && !writeOut()) {
                 return; // reset while writing
             }
-            if (state == State.FLUSHING && replies.isEmpty()) {
+            if (state == FLUSHING && replies.isEmpty()) {
                 finishClose();
                 return;
             }
@@ -387,14 +347,14 @@ public final class Connection implements IoHandle {
             }
             break;
         }
-        if (state == State.CLOSED) {
+        if (state == CLOSED) {
             return;
         }
         publishBuffered();
-        if (state == State.LINGERING) {
+        if (state == LINGERING) {
             return; // interest and timer belong to the linger now
         }
-        if (state == State.OPEN && inputClosed) {
+        if (state == OPEN && socket.inputEnded()) {
             if (!replies.isEmpty() || session.stalled()) {
                 awaitingLastReply = true;
             } else if (awaitingLastReply) {
@@ -404,15 +364,15 @@ public final class Connection implements IoHandle {
                 return;
             }
         }
-        if (state == State.DRAINING && drainBudget <= 0 && replies.isEmpty() && !session.stalled()
+        if (state == DRAINING && socket.readsDone() && replies.isEmpty() && !session.stalled()
                 && (input.isEmpty() || isWritable())) {
             close(CloseReason.NORMAL); // all received is answered; a partial request stays so
             return;
         }
         long now = System.nanoTime();
         timeouts.partial(isOpen() && (!input.isEmpty() || requestInProgress) && isWritable(), now);
-        boolean read = (state == State.OPEN ? !inputClosed : state == State.DRAINING && drainBudget > 0)
-                && isWritable() && input.readableBytes() < config.readHighWatermark();
+        boolean read = isOpen() && socket.mayRead() && isWritable()
+                && input.readableBytes() < config.readHighWatermark();
         socket.interest((read ? SelectionKey.OP_READ : 0) | (replies.sendableBytes() > 0 ? SelectionKey.OP_WRITE : 0));
         timeouts.arm(state, replies.inFlight() == 0, now);
     }
@@ -451,18 +411,35 @@ public final class Connection implements IoHandle {
         }
     }
 
+    /** Called by the owner: the pool may have memory again; read what waited in the socket. */
+    void memoryReturned() {
+        if (socket.waitingForMemory()) {
+            socket.memoryBack();
+            if (isOpen()) {
+                readAndDispatch();
+            }
+        }
+    }
+
+    /** A reply needed memory the pool, at its budget, would not give: close at once, freeing what it held. */
+    void outOfMemory() {
+        LOG.log(Level.FINE, () -> "closing connection " + id + " from " + remoteAddress + ": no memory for a reply");
+        closeNow(CloseReason.NO_MEMORY);
+    }
+
     /** A deadline of {@link #timeouts} may have passed. */
     private void onTimer() {
-        if (state == State.CLOSED) {
+        if (state == CLOSED) {
             return;
         }
         long now = System.nanoTime();
-        switch (timeouts.expired(state, replies.inFlight() == 0, now)) {
-            case LINGER -> closeNow(closeReason); // the peer never sent its FIN: stop waiting for it
-            case CLOSE_FLUSH, WRITE -> closeNow(CloseReason.WRITE_TIMEOUT);
-            case READ -> close(CloseReason.READ_TIMEOUT);
-            case IDLE -> close(CloseReason.IDLE_TIMEOUT);
-            case NONE -> timeouts.arm(state, replies.inFlight() == 0, now);
+        ConnectionTimeouts.Expiry expired = timeouts.expired(state, replies.inFlight() == 0, now);
+        if (expired == ConnectionTimeouts.Expiry.NONE) {
+            timeouts.arm(state, replies.inFlight() == 0, now);
+        } else if (expired.graceful) {
+            close(expired.reason);
+        } else {
+            closeNow(expired.reason == null ? closeReason : expired.reason);
         }
     }
 
@@ -473,8 +450,8 @@ public final class Connection implements IoHandle {
 
     /** True while {@code gen} is this connection's life and it still takes replies. Any thread (volatile reads). */
     boolean takesReplies(long gen) {
-        State s = state;
-        return generation == gen && (s == State.OPEN || s == State.DRAINING || s == State.FLUSHING);
+        ConnectionState s = state;
+        return generation == gen && (s == OPEN || s == DRAINING || s == FLUSHING);
     }
 
     /** Writes a settled reply into its slot (or hands its failure to the session), in request order. */
@@ -483,7 +460,11 @@ public final class Connection implements IoHandle {
             return;
         }
         if (session.fill(replies.replyBuffer(slot), value, writer, failure)) {
-            replies.filled(slot);
+            try {
+                replies.filled(slot);
+            } catch (BufferBudgetExceededException e) {
+                outOfMemory();
+            }
         }
     }
 
@@ -491,11 +472,11 @@ public final class Connection implements IoHandle {
         if (!isOpen()) {
             return;
         }
-        if (reason == CloseReason.NORMAL && inputClosed) {
+        if (reason == CloseReason.NORMAL && socket.inputEnded()) {
             reason = CloseReason.PEER_CLOSED;
         }
         closeReason = reason;
-        state = State.FLUSHING;
+        state = FLUSHING;
         session.stopServing();
         input.clear();
         timeouts.closing(System.nanoTime());
@@ -508,26 +489,20 @@ public final class Connection implements IoHandle {
 
     /** Every reply is with the kernel: close, lingering unless the peer has already finished sending. */
     private void finishClose() {
-        if (inputClosed) {
+        if (socket.inputEnded()) {
             closeNow(closeReason); // nothing more can arrive: the close sends a FIN behind the queued replies
         } else {
             linger();
         }
     }
 
-    /**
-     * A graceful close while the peer may still be sending (a pipelining client, a drain): a plain close() with
-     * unread bytes in the socket makes the kernel send a reset and drop the replies it has not delivered yet, so a
-     * client still reading would see its last replies cut. Instead the output is shut down (a FIN follows the
-     * queued replies) and what the peer sends is read and discarded until its own FIN, or the linger deadline,
-     * then the socket is closed: Apache's and nginx's lingering close. Counted closed with its reason at the end.
-     */
+    /** The graceful close while the peer may still be sending: see {@link ConnectionSocket#shutdownOutput()}. */
     private void linger() {
         if (!socket.shutdownOutput()) {
             closeNow(closeReason); // already gone
             return;
         }
-        state = State.LINGERING;
+        state = LINGERING;
         long now = System.nanoTime();
         timeouts.closing(now);
         timeouts.arm(state, false, now);
@@ -542,7 +517,7 @@ public final class Connection implements IoHandle {
     }
 
     void fail(Throwable cause) {
-        if (state == State.CLOSED) {
+        if (state == CLOSED) {
             return;
         }
         LOG.log(Level.WARNING, "closing connection " + id + " from " + remoteAddress + " on " + loop.name()
@@ -552,13 +527,13 @@ public final class Connection implements IoHandle {
 
     /** Closes the socket and resets every field of this peer; the object goes back to the loop's free list. */
     void closeNow(CloseReason reason) {
-        if (state == State.CLOSED) {
+        if (state == CLOSED) {
             return;
         }
-        if (state == State.LINGERING) {
+        if (state == LINGERING) {
             reason = closeReason; // its business was done; the linger only waited for the peer
         }
-        state = State.CLOSED;
+        state = CLOSED;
         generation++;
         timeouts.reset();
         socket.close();
@@ -575,15 +550,11 @@ public final class Connection implements IoHandle {
     void recycle() {
         session.reset();
         remoteAddress = null;
-        inputClosed = false;
         awaitingLastReply = false;
-        drainBudget = 0;
         requestInProgress = false;
         closeReason = null;
         timeouts.reset();
         socket.reset();
-        inputBytes = 0;
-        outputBytes = 0;
         input.clear();
         replies.clear();
     }

@@ -7,7 +7,7 @@ import java.util.logging.Logger;
 
 /**
  * A {@link Connection} in one life: posts work to its loop and runs it only if the connection is still that same
- * connection and still serving ({@link Connection.State#OPEN}, {@code DRAINING} or {@code FLUSHING}). Connection
+ * connection and still serving ({@link ConnectionState#OPEN}, {@code DRAINING} or {@code FLUSHING}). Connection
  * objects are recycled; a handle of the old peer never reaches the new one.
  *
  * <p>A task for a loop that has stopped is refused by the loop; every connection it owned is closed by then, so the

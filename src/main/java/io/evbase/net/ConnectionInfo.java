@@ -11,7 +11,7 @@ import java.time.Duration;
  * @param remoteAddress the peer, {@code host:port}
  * @param age         time since accept
  * @param idle        time since the last byte moved
- * @param state       {@code open}, {@code draining}, {@code flushing} or {@code lingering} (see {@link Connection.State})
+ * @param state       {@code open}, {@code draining}, {@code flushing} or {@code lingering} ({@link ConnectionState})
  * @param inputBytes  bytes read and not yet consumed
  * @param outputBytes bytes queued for the peer, those held behind a pending reply included
  * @param bytesRead   bytes read over its life

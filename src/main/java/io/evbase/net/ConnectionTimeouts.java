@@ -34,8 +34,24 @@ final class ConnectionTimeouts {
     /** How long a graceful close waits, after its FIN, for the peer's (discarding what the peer still sends). */
     static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
 
-    /** Which deadline passed. */
-    enum Expiry { NONE, IDLE, READ, WRITE, CLOSE_FLUSH, LINGER }
+    /** Which deadline passed, and how the connection closes for it: gracefully, or at once. */
+    enum Expiry {
+        NONE(null, false),
+        IDLE(CloseReason.IDLE_TIMEOUT, true),
+        READ(CloseReason.READ_TIMEOUT, true),
+        WRITE(CloseReason.WRITE_TIMEOUT, false),
+        CLOSE_FLUSH(CloseReason.WRITE_TIMEOUT, false),
+        /** The peer never sent its FIN: stop waiting for it (the close keeps the reason it began with). */
+        LINGER(null, false);
+
+        final CloseReason reason;
+        final boolean graceful;
+
+        Expiry(CloseReason reason, boolean graceful) {
+            this.reason = reason;
+            this.graceful = graceful;
+        }
+    }
 
     private final EventBase loop;
     private final Runnable onDue;
@@ -108,7 +124,7 @@ final class ConnectionTimeouts {
      *
      * @param idleApplies false while a reply is in flight (the idle deadline waits for it)
      */
-    void arm(Connection.State state, boolean idleApplies, long now) {
+    void arm(ConnectionState state, boolean idleApplies, long now) {
         long deadline = nextDeadline(state, idleApplies);
         if (deadline == Long.MAX_VALUE) {
             cancel();
@@ -121,7 +137,7 @@ final class ConnectionTimeouts {
     }
 
     /** The timer fired: it is spent; returns which deadline passed, if any (the caller re-arms when none did). */
-    Expiry expired(Connection.State state, boolean idleApplies, long now) {
+    Expiry expired(ConnectionState state, boolean idleApplies, long now) {
         timer = null;
         switch (state) {
             case LINGERING:
@@ -139,7 +155,7 @@ final class ConnectionTimeouts {
         if (writeNanos != 0 && writeProgressNanos != 0 && due(writeProgressNanos, writeNanos, now)) {
             return Expiry.WRITE;
         }
-        if (state == Connection.State.FLUSHING) {
+        if (state == ConnectionState.FLUSHING) {
             return Expiry.NONE;
         }
         if (readNanos != 0 && partialSinceNanos != 0 && due(partialSinceNanos, readNanos, now)) {
@@ -151,15 +167,15 @@ final class ConnectionTimeouts {
         return Expiry.NONE;
     }
 
-    private long nextDeadline(Connection.State state, boolean idleApplies) {
-        if (state == Connection.State.LINGERING) {
+    private long nextDeadline(ConnectionState state, boolean idleApplies) {
+        if (state == ConnectionState.LINGERING) {
             return closingSinceNanos + LINGER_NANOS;
         }
         long next = Long.MAX_VALUE;
         if (writeNanos != 0 && writeProgressNanos != 0) {
             next = earlier(next, writeProgressNanos + writeNanos);
         }
-        if (state == Connection.State.FLUSHING) {
+        if (state == ConnectionState.FLUSHING) {
             return earlier(next, closingSinceNanos + closeFlushNanos());
         }
         if (idleApplies && idleNanos != 0) {

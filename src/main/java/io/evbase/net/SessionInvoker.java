@@ -1,5 +1,6 @@
 package io.evbase.net;
 
+import io.evbase.buffer.BufferBudgetExceededException;
 import io.evbase.buffer.BufferChain;
 import java.util.Objects;
 import java.util.logging.Level;
@@ -8,7 +9,8 @@ import java.util.logging.Logger;
 /**
  * Calls one connection's {@link ConnectionSession}, one callback at a time: marks the call so that flushes asked
  * for inside it wait for its end, and turns a callback that throws into the connection's failure (closed, counted
- * {@link CloseReason#HANDLER_ERROR}), so that nothing a protocol throws reaches the loop. The {@link Connection}
+ * {@link CloseReason#HANDLER_ERROR}; {@link CloseReason#NO_MEMORY} when the buffer pool refused a reply at its
+ * budget), so that nothing a protocol throws reaches the loop. The {@link Connection}
  * decides when to call; this knows how.
  *
  * <p>Threading: the connection's loop thread only.
@@ -129,6 +131,9 @@ final class SessionInvoker {
         try {
             callback.run();
             return true;
+        } catch (BufferBudgetExceededException e) {
+            connection.outOfMemory(); // not the protocol's fault: no stack trace, a counted reason
+            return false;
         } catch (Throwable t) {
             connection.fail(t);
             return false;
