@@ -411,6 +411,11 @@ public final class Connection implements IoHandle {
         }
     }
 
+    /** True while reading waits for the pool to have memory. */
+    boolean waitsForMemory() {
+        return state != CLOSED && socket.waitingForMemory();
+    }
+
     /** Called by the owner: the pool may have memory again; read what waited in the socket. */
     void memoryReturned() {
         if (socket.waitingForMemory()) {

@@ -143,6 +143,10 @@ final class LoopConnections {
 
     private void checkMemory() {
         memoryCheck = null;
+        waitingForMemory.removeIf(c -> !c.waitsForMemory()); // closed (and maybe recycled) since
+        if (waitingForMemory.isEmpty()) {
+            return;
+        }
         if (bufferCache.memoryGeneration() == memorySeen) {
             memoryCheck = loop.schedule(this::checkMemory, MEMORY_CHECK_NANOS, TimeUnit.NANOSECONDS);
             return;

@@ -3,6 +3,8 @@ package io.evbase.net;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.evbase.buffer.BufferPool;
+import io.evbase.loop.EventBase;
 import io.evbase.support.AsyncLinesHandler;
 import io.evbase.support.Clients;
 import io.evbase.support.TestServer;
@@ -10,12 +12,16 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -172,6 +178,35 @@ class OrderedRepliesTest {
             }
             await().atMost(WAIT).until(() -> ts.server.listener("async").openConnections() == 0);
             assertThat(handler.pending.get("x").complete("x\n")).isFalse();
+        }
+    }
+
+    @Test
+    void aReplyOrATaskForALoopThatHasStoppedIsRefusedToItsPosterNotDropped() throws Exception {
+        AsyncLinesHandler handler = new AsyncLinesHandler();
+        EventBase loop = new EventBase(0, "stopping-").start();
+        LoopConnections connections = new LoopConnections(loop, new BufferPool(4096, 1 << 16, 1 << 20),
+                new AtomicLong());
+        try (ServerSocketChannel server = ServerSocketChannel.open()) {
+            server.bind(new InetSocketAddress("127.0.0.1", 0));
+            BoundListener listener = new BoundListener(ListenerSpec.of("async", 0, handler), server,
+                    (InetSocketAddress) server.getLocalAddress());
+            try (Socket client = Clients.connect(listener.port())) {
+                SocketChannel socket = server.accept();
+                assertThat(listener.tryOpen()).isTrue();
+                assertThat(loop.tryReserveHandOff(16)).isTrue();
+                loop.execute(() -> connections.open(socket, listener));
+                send(client, "wait x\n");
+                await().atMost(WAIT).until(() -> handler.pending.containsKey("x"));
+                // The loop stops with the connection still open (no server closed it first): what is posted to it
+                // now can never run.
+                loop.shutdown();
+                assertThat(loop.awaitTermination(WAIT)).isTrue();
+                assertThat(handler.pending.get("x").complete("x\n")).isFalse();
+                socket.close();
+            }
+        } finally {
+            loop.shutdown();
         }
     }
 
