@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # evbase side-by-side benchmarks: echo vs Netty (NIO and epoll), memcache vs memcached (memcaslap and the
-# project's load generator), connection churn, memory per idle connection, JMH microbenchmarks.
+# project's load generator), connection churn, memory per idle connection, dispatch policies under uneven load,
+# the cost of the loop accounting, JMH microbenchmarks.
 #
-#   bench/run.sh            full run (about 11 minutes on 2 cores, build included)
-#   bench/run.sh --quick    short run (about 5 minutes): fewer rounds and cases, shorter runs
-#   options: --rounds N  --only echo,memcache,churn,idle,jmh  --no-build  --workers N
+#   bench/run.sh            full run (about 15 minutes on 2 cores, build included)
+#   bench/run.sh --quick    short run (about 7 minutes): fewer rounds and cases, shorter runs
+#   options: --rounds N  --only echo,memcache,churn,idle,dispatch,accounting,jmh  --no-build  --workers N
 #
 # Every server runs at once on its own loopback port, started once; the client alternates between them
 # (A B A B ...) for several rounds after a warm-up. Each run reports throughput, latency percentiles and the
@@ -26,7 +27,7 @@ fi
 
 QUICK=0
 ROUNDS=""
-ONLY="echo,memcache,churn,idle,jmh"
+ONLY="echo,memcache,churn,idle,dispatch,accounting,jmh"
 BUILD=1
 WORKERS=2
 while [ $# -gt 0 ]; do
@@ -36,15 +37,17 @@ while [ $# -gt 0 ]; do
     --only) ONLY=$2; shift ;;
     --no-build) BUILD=0 ;;
     --workers) WORKERS=$2; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
 done
 if [ "$QUICK" = 1 ]; then
   ROUNDS=${ROUNDS:-2}; DUR=2; WARM=1; SIZES="64 16384"; MC_CONNS="32"; MC_DUR=2; IDLE_CONNS=10000
+  D_LIGHT=100; D_REQUESTS=10; ACC_ROUNDS=5000000; ACC_SECONDS=4
 else
   ROUNDS=${ROUNDS:-3}; DUR=3; WARM=1; SIZES="64 1024 16384"; MC_CONNS="16 32 64"; MC_DUR=3; IDLE_CONNS=10000
+  D_LIGHT=200; D_REQUESTS=20; ACC_ROUNDS=20000000; ACC_SECONDS=10
 fi
 want() { [[ ",$ONLY," == *",$1,"* ]]; }
 
@@ -305,6 +308,38 @@ fi
 
 cleanup
 PIDS=()
+
+# ---------------------------------------------------------------- dispatch
+# In-process (DispatchBench): two loops, a hot client keeping loop 0 busy with pipelined work, light clients
+# connecting one by one; per policy the light clients' latency and the loops' busy ratios. Policies alternate.
+if want dispatch; then
+  for r in $(seq 1 "$ROUNDS"); do
+    log "dispatch: round $r/$ROUNDS ($D_LIGHT light clients, $D_REQUESTS requests each)"
+    for policy in round-robin least-connections least-loaded; do
+      res=$(java -Xms256m -Xmx512m -cp "$CP" io.evbase.bench.DispatchBench --policy "$policy" --light "$D_LIGHT" \
+          --requests "$D_REQUESTS" 2>>"$OUT/dispatch.log" | grep '^RESULT' \
+        || { log "dispatch benchmark failed ($policy); see $OUT/dispatch.log"; echo "RESULT failed=1"; })
+      record dispatch "${D_LIGHT}light/${D_REQUESTS}req" "$policy" "$r" "$res"
+    done
+  done
+fi
+
+# ---------------------------------------------------------------- accounting
+# What the loop's own accounting costs: per iteration and per task without sockets (AccountingCostBenchmark), and
+# per echo message with it on and off (AccountingOverheadBenchmark: one loop, 64-byte ping-pong).
+if want accounting; then
+  for r in $(seq 1 "$ROUNDS"); do
+    log "accounting: round $r/$ROUNDS"
+    res=$(java -cp "$CP" io.evbase.loop.AccountingCostBenchmark "$ACC_ROUNDS" 2>>"$OUT/accounting.log" | grep '^RESULT' \
+      || echo "RESULT failed=1")
+    record accounting cost "loop" "$r" "$res"
+    for on in true false; do
+      res=$(java -Xmx512m -Devbase.loop.accounting="$on" -cp "$CP" io.evbase.loop.AccountingOverheadBenchmark \
+          "$ACC_SECONDS" 4 64 2>>"$OUT/accounting.log" | grep '^RESULT' || echo "RESULT failed=1")
+      record accounting "echo-pingpong/64B/4c" "accounting-$([ "$on" = true ] && echo on || echo off)" "$r" "$res"
+    done
+  done
+fi
 
 # ---------------------------------------------------------------- JMH
 JMH_CSV="$OUT/jmh.csv"

@@ -160,8 +160,10 @@ application.yml); config.extra is merged last and wins.
   "management" (dict
     "server" (dict "port" .Values.management.port)
     "endpoints" (dict "web" (dict "exposure" (dict "include" (join "," .Values.management.exposure))))
-    "endpoint" (dict "health" (dict "probes" (dict "enabled" true))))
-  "spring" (dict "lifecycle" (dict "timeout-per-shutdown-phase" (printf "%ds" (add (int .Values.shutdown.drainTimeoutSeconds) (include "evbase.shutdownPhaseSlackSeconds" . | int)))))
+    "endpoint" (dict "health" (dict "probes" (dict "enabled" true) "show-details" .Values.management.healthShowDetails)))
+  "spring" (dict
+    "application" (dict "name" (include "evbase.name" .))
+    "lifecycle" (dict "timeout-per-shutdown-phase" (printf "%ds" (add (int .Values.shutdown.drainTimeoutSeconds) (include "evbase.shutdownPhaseSlackSeconds" . | int)))))
   "evbase" (dict
     "workers" $c.workers
     "dispatch" $c.dispatch
@@ -180,11 +182,18 @@ application.yml); config.extra is merged last and wins.
 {{- end }}
 
 {{/*
-JAVA_TOOL_OPTIONS: memory as a share of the container limit, not a fixed heap.
+JAVA_TOOL_OPTIONS: memory as a share of the container limit, not a fixed heap; the collector named, because
+the JVM's own choice under a small limit is the stop-the-world Serial collector; exit on OutOfMemoryError
+whatever extraOptions says, so that a pod that ran out of memory restarts instead of serving nothing.
 */}}
 {{- define "evbase.javaToolOptions" -}}
 {{- $j := .Values.jvm }}
-{{- $opts := list (printf "-XX:MaxRAMPercentage=%v" $j.maxRAMPercentage) (printf "-XX:InitialRAMPercentage=%v" $j.maxRAMPercentage) "-Djava.io.tmpdir=/tmp" }}
+{{- $opts := list (printf "-XX:MaxRAMPercentage=%v" $j.maxRAMPercentage) (printf "-XX:InitialRAMPercentage=%v" $j.maxRAMPercentage) }}
+{{- with $j.gc }}
+{{- $opts = append $opts (printf "-XX:+Use%sGC" .) }}
+{{- end }}
+{{- $opts = append $opts "-XX:+ExitOnOutOfMemoryError" }}
+{{- $opts = append $opts "-Djava.io.tmpdir=/tmp" }}
 {{- with $j.maxDirectMemorySize }}
 {{- $opts = append $opts (printf "-XX:MaxDirectMemorySize=%s" .) }}
 {{- end }}

@@ -64,6 +64,8 @@ public final class Report {
         load(md, runs, "memcache-rate", "memcache: load generator at a fixed rate (half the lower maximum): latency");
         load(md, runs, "churn", "Connection churn: connect, one request, close (connections/s)");
         idle(md, runs);
+        dispatch(md, runs);
+        accounting(md, runs);
         skipped(md, runs);
         jmh(md, jmh);
         Files.writeString(out, md.toString());
@@ -168,6 +170,70 @@ public final class Report {
                     .append(fmt(median(rs, "heap_direct_per_conn"))).append(" | ").append(fmt(median(rs, "heap_per_conn")))
                     .append(" | ").append(fmt(median(rs, "direct_per_conn"))).append(" | ")
                     .append(fmt(median(rs, "rss_per_conn"))).append(" |\n");
+        }
+    }
+
+    /** The dispatch policies under uneven load (DispatchBench): a row per policy, medians over the rounds. */
+    static void dispatch(StringBuilder md, List<Run> all) {
+        List<Run> runs = all.stream().filter(r -> r.get("bench").equals("dispatch") && !r.f.containsKey("skipped"))
+                .toList();
+        if (runs.isEmpty()) {
+            return;
+        }
+        md.append("\n### Dispatch under uneven load\n\n");
+        md.append("Two loops; a hot client keeps loop 0 busy with pipelined work; light clients connect one by one, each"
+                + " makes its round trips and stays connected (`DispatchBench`, in-process). Latency is the light clients'"
+                + " round trips; busy is each loop's share of the light phase spent working.\n\n");
+        md.append("| case | policy | runs | light p50 µs | light p99 µs | light p99.9 µs | light clients on the hot loop"
+                + " | loop 0 busy | loop 1 busy | busy spread | hot client ops/s |\n");
+        md.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        Map<String, Map<String, List<Run>>> byCase = new LinkedHashMap<>();
+        for (Run r : runs) {
+            byCase.computeIfAbsent(r.get("case"), k -> new LinkedHashMap<>())
+                    .computeIfAbsent(r.get("server"), k -> new ArrayList<>()).add(r);
+        }
+        for (Map.Entry<String, Map<String, List<Run>>> c : byCase.entrySet()) {
+            for (Map.Entry<String, List<Run>> p : c.getValue().entrySet()) {
+                List<Run> rs = p.getValue();
+                long failed = rs.stream().filter(r -> r.f.containsKey("failed")).count();
+                md.append("| ").append(c.getKey()).append(" | ").append(p.getKey())
+                        .append(failed > 0 ? " (" + failed + " failed)" : "").append(" | ").append(rs.size())
+                        .append(" | ").append(fmt(median(rs, "light_p50_us"))).append(" | ")
+                        .append(fmt(median(rs, "light_p99_us"))).append(" | ").append(fmt(median(rs, "light_p999_us")))
+                        .append(" | ").append(fmt(median(rs, "light_on_hot_loop"))).append(" | ")
+                        .append(fmt(median(rs, "loop0_busy"))).append(" | ").append(fmt(median(rs, "loop1_busy")))
+                        .append(" | ").append(fmt(median(rs, "busy_spread"))).append(" | ")
+                        .append(fmt(median(rs, "hot_ops_per_s"))).append(" |\n");
+            }
+        }
+    }
+
+    /** The loop accounting's cost (AccountingCostBenchmark, AccountingOverheadBenchmark). */
+    static void accounting(StringBuilder md, List<Run> all) {
+        List<Run> runs = all.stream().filter(r -> r.get("bench").equals("accounting") && !r.f.containsKey("skipped"))
+                .toList();
+        if (runs.isEmpty()) {
+            return;
+        }
+        md.append("\n### Loop accounting cost\n\n");
+        List<Run> cost = runs.stream().filter(r -> r.get("case").equals("cost")).toList();
+        if (!cost.isEmpty()) {
+            md.append("Without sockets: ").append(fmt(median(cost, "iteration_ns")))
+                    .append(" ns per iteration with one I/O event, ").append(fmt(median(cost, "task_ns")))
+                    .append(" ns per posted task (median of ").append(cost.size()).append(" runs).\n\n");
+        }
+        List<Run> on = runs.stream().filter(r -> r.get("server").equals("accounting-on")).toList();
+        List<Run> off = runs.stream().filter(r -> r.get("server").equals("accounting-off")).toList();
+        if (!on.isEmpty() || !off.isEmpty()) {
+            md.append("| echo ping-pong, 64 B, 4 clients, one loop | runs | messages/s | loop CPU ns/message |\n");
+            md.append("| --- | ---: | ---: | ---: |\n");
+            for (List<Run> rs : List.of(on, off)) {
+                if (!rs.isEmpty()) {
+                    md.append("| ").append(rs.get(0).get("server")).append(" | ").append(rs.size()).append(" | ")
+                            .append(fmt(median(rs, "ops_per_s"))).append(" | ")
+                            .append(fmt(median(rs, "loop_cpu_ns_per_op"))).append(" |\n");
+                }
+            }
         }
     }
 

@@ -1,19 +1,25 @@
 package io.evbase.boot;
 
+import static io.evbase.boot.EvbaseMeters.BUFFER_CONNECTIONS_INPUT;
+import static io.evbase.boot.EvbaseMeters.BUFFER_CONNECTIONS_OUTPUT;
+import static io.evbase.boot.EvbaseMeters.BUFFER_POOL_ALLOCATED;
+import static io.evbase.boot.EvbaseMeters.BUFFER_POOL_BUDGET;
+import static io.evbase.boot.EvbaseMeters.BUFFER_POOL_CACHED;
+import static io.evbase.boot.EvbaseMeters.BUFFER_POOL_USED;
+
 import io.evbase.buffer.BufferPool;
 import io.evbase.loop.EventBase;
 import io.evbase.net.Server;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
 /**
- * Meters of the buffer memory, in bytes: the pool's {@code evbase.buffer.pool.allocated}, {@code .used} and
- * {@code .cached}; the bytes held in connections' buffers right now, {@code evbase.buffer.connections.input} and
- * {@code .output}, tagged {@code loop}.
+ * Meters of the buffer memory, in bytes: the pool's {@link EvbaseMeters#BUFFER_POOL_ALLOCATED},
+ * {@link EvbaseMeters#BUFFER_POOL_USED} and {@link EvbaseMeters#BUFFER_POOL_CACHED}; the bytes held in connections'
+ * buffers right now, {@link EvbaseMeters#BUFFER_CONNECTIONS_INPUT} and {@link EvbaseMeters#BUFFER_CONNECTIONS_OUTPUT},
+ * tagged {@code loop}.
  *
- * <p>Threading: {@link #bindTo} once; the meters read thread-safe counters from any thread.
+ * <p>Threading: {@link #bindTo} once per registry; the meters read thread-safe counters from any thread.
  */
 public class BufferMetrics implements MeterBinder {
 
@@ -26,21 +32,17 @@ public class BufferMetrics implements MeterBinder {
     @Override
     public void bindTo(MeterRegistry registry) {
         BufferPool pool = server.bufferPool();
-        Gauge.builder("evbase.buffer.pool.allocated", pool, BufferPool::allocatedBytes).baseUnit(BaseUnits.BYTES)
-                .description("Direct memory the buffer pool holds, in use or cached").register(registry);
-        Gauge.builder("evbase.buffer.pool.used", pool, BufferPool::inUseBytes).baseUnit(BaseUnits.BYTES)
-                .description("Pooled memory held by connections' buffers").register(registry);
-        Gauge.builder("evbase.buffer.pool.cached", pool, BufferPool::cachedBytes).baseUnit(BaseUnits.BYTES)
-                .description("Pooled memory kept free for reuse, in loop caches and the shared list")
-                .register(registry);
+        BUFFER_POOL_BUDGET.gauge(pool, BufferPool::budgetBytes).register(registry);
+        BUFFER_POOL_ALLOCATED.gauge(pool, BufferPool::allocatedBytes).register(registry);
+        BUFFER_POOL_USED.gauge(pool, BufferPool::inUseBytes).register(registry);
+        BUFFER_POOL_CACHED.gauge(pool, BufferPool::cachedBytes).register(registry);
+        String loopTag = EvbaseMeters.Tag.LOOP.asString();
         for (EventBase loop : server.group().loops()) {
             String id = Integer.toString(loop.id());
-            Gauge.builder("evbase.buffer.connections.input", server, s -> s.inputBytes(loop)).tag("loop", id)
-                    .baseUnit(BaseUnits.BYTES).description("Unconsumed bytes in connections' input buffers")
-                    .register(registry);
-            Gauge.builder("evbase.buffer.connections.output", server, s -> s.outputBytes(loop)).tag("loop", id)
-                    .baseUnit(BaseUnits.BYTES).description("Bytes queued in connections' output buffers")
-                    .register(registry);
+            BUFFER_CONNECTIONS_INPUT.gauge(server, s -> s.inputBytes(loop))
+                    .tags(BUFFER_CONNECTIONS_INPUT.tags(loopTag, id)).register(registry);
+            BUFFER_CONNECTIONS_OUTPUT.gauge(server, s -> s.outputBytes(loop))
+                    .tags(BUFFER_CONNECTIONS_OUTPUT.tags(loopTag, id)).register(registry);
         }
     }
 }

@@ -12,6 +12,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.health.application.ReadinessStateHealthIndicator;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
@@ -65,6 +66,20 @@ public final class EvbaseActuatorAutoConfiguration {
         ReadinessStateHealthIndicator readinessStateHealthIndicator(ApplicationAvailability availability,
                 Server server) {
             return new EvbaseReadinessStateHealthIndicator(availability, server);
+        }
+    }
+
+    /** Bad health paths answer 404 instead of 500 and an ERROR stack trace per request. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    @ConditionalOnClass(name = { "org.springframework.web.servlet.HandlerExceptionResolver",
+            "org.springframework.boot.health.actuate.endpoint.HealthEndpoint" })
+    static class HealthPathConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        HealthPathExceptionResolver evbaseHealthPathExceptionResolver() {
+            return new HealthPathExceptionResolver();
         }
     }
 

@@ -34,8 +34,9 @@ public final class EvbaseAutoConfiguration {
     @ConditionalOnMissingBean
     BufferPool evbaseBufferPool(EvbaseProperties properties) {
         EvbaseProperties.Buffers b = properties.getBuffers();
+        long budget = b.getMaxDirectMemory() != null ? b.getMaxDirectMemory().toBytes() : BufferPool.defaultBudget();
         return new BufferPool((int) b.getChunkSize().toBytes(), b.getLoopCacheSize().toBytes(),
-                b.getMaxPooled().toBytes());
+                b.getMaxPooled().toBytes(), budget);
     }
 
     @Bean

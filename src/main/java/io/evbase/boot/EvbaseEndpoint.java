@@ -1,6 +1,7 @@
 package io.evbase.boot;
 
 import io.evbase.buffer.BufferPool;
+import io.evbase.loop.Dispatch;
 import io.evbase.loop.EventBase;
 import io.evbase.loop.LoadWindow;
 import io.evbase.loop.LoopLoad;
@@ -17,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
 import org.jspecify.annotations.Nullable;
@@ -66,7 +66,7 @@ public class EvbaseEndpoint {
 
     @ReadOperation
     public ReactorDescriptor reactor() {
-        return new ReactorDescriptor(server.group().size(), server.group().dispatch().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+        return new ReactorDescriptor(server.group().size(), server.group().dispatch().label(),
                 server.isAcceptPaused(), server.isDraining(), watchdog.threshold().toMillis(), loops(), listeners(),
                 buffers());
     }
@@ -126,7 +126,18 @@ public class EvbaseEndpoint {
                 TaskLatencyDescriptor.of(sampler.taskLatency(loop).recent()),
                 CallbackDescriptor.of(stats.longestCallback()),
                 stall != null, watchdog.stalls(loop), stall == null ? null : stall.duration().toMillis(),
-                stall == null ? null : stall.stackLines());
+                stall == null ? null : stall.stackLines(), received(loop), round(loop.recentLoad(), 4));
+    }
+
+    /** Connections the loop received, by the policy that chose it: the configured one, and round-robin for ties. */
+    private Map<String, Long> received(EventBase loop) {
+        Map<String, Long> byPolicy = new LinkedHashMap<>();
+        Dispatch policy = server.group().dispatch();
+        byPolicy.put(policy.label(), server.group().received(loop, policy));
+        if (policy != Dispatch.ROUND_ROBIN) {
+            byPolicy.put(Dispatch.ROUND_ROBIN.label(), server.group().received(loop, Dispatch.ROUND_ROBIN));
+        }
+        return byPolicy;
     }
 
     private List<ListenerDescriptor> listeners() {
@@ -154,7 +165,8 @@ public class EvbaseEndpoint {
             perLoop.add(new LoopBuffersDescriptor(loop.id(), server.bufferCache(loop).cachedBytes(),
                     server.inputBytes(loop), server.outputBytes(loop)));
         }
-        return new BuffersDescriptor(pool.chunkSize(), pool.allocatedBytes(), pool.inUseBytes(), pool.cachedBytes(),
+        return new BuffersDescriptor(pool.chunkSize(), pool.budgetBytes(), pool.allocatedBytes(), pool.inUseBytes(),
+                pool.cachedBytes(),
                 pool.sharedCachedBytes(), pool.allocations(), server.inputBytes(), server.outputBytes(), perLoop);
     }
 
@@ -220,11 +232,15 @@ public class EvbaseEndpoint {
      * @param stalls          stalls since start
      * @param stalledFor      while stalled: how long so far, in milliseconds
      * @param stack           while stalled: the loop thread's stack when the stall was found, innermost first
+     * @param received        connections handed to the loop since start, by the dispatch policy that chose it (the
+     *                        configured one; {@code round-robin} for ties)
+     * @param dispatchLoad    the busy ratio dispatch sees: a moving average over about half a second, up to now
      */
     public record LoopDescriptor(int id, String thread, Map<String, Double> load, int pendingTasks, int connections,
             int pendingHandOffs, long iterations, long ioEvents, long tasksRun, TaskLatencyDescriptor taskLatency,
             CallbackDescriptor longestCallback, boolean stalled, long stalls, @Nullable Long stalledFor,
-            @Nullable List<String> stack) implements OperationResponseBody {
+            @Nullable List<String> stack, Map<String, Long> received, double dispatchLoad)
+            implements OperationResponseBody {
     }
 
     /**
@@ -284,7 +300,7 @@ public class EvbaseEndpoint {
      * @param outputBytes       bytes queued in connections' output buffers
      * @param loops             the same per loop
      */
-    public record BuffersDescriptor(int chunkSize, long allocatedBytes, long inUseBytes, long cachedBytes,
+    public record BuffersDescriptor(int chunkSize, long budgetBytes, long allocatedBytes, long inUseBytes, long cachedBytes,
             long sharedCachedBytes, long allocations, long inputBytes, long outputBytes,
             List<LoopBuffersDescriptor> loops) implements OperationResponseBody {
     }

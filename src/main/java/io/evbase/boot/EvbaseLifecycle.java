@@ -39,7 +39,8 @@ public class EvbaseLifecycle implements SmartLifecycle {
         running = true;
         for (BoundListener l : server.listeners()) {
             LOG.info("evbase listener '" + l.name() + "' (" + l.config().protocol() + ") on "
-                    + l.boundAddress().getAddress().getHostAddress() + ":" + l.port());
+                    + l.boundAddress().getAddress().getHostAddress() + ":" + l.port() + ", max-connections "
+                    + l.config().maxConnections());
         }
         LOG.info("evbase started with " + server.group().size() + " loops, dispatch "
                 + server.group().dispatch().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));

@@ -19,7 +19,10 @@ public class EvbaseProperties {
     /** Number of worker event loops; 0 means one per available processor. */
     private int workers = 0;
 
-    /** How the acceptor picks the loop for a new connection: round-robin or least-connections. */
+    /**
+     * How the acceptor picks the loop for a new connection: round-robin, least-connections (fewest connections,
+     * those on their way included) or least-loaded (lowest recent busy ratio).
+     */
     private Dispatch dispatch = Dispatch.ROUND_ROBIN;
 
     /**
@@ -120,6 +123,14 @@ public class EvbaseProperties {
         /** Free chunks the shared pool keeps; beyond it freed chunks are released to the JVM. */
         private DataSize maxPooled = DataSize.ofMegabytes(64);
 
+        /**
+         * Direct memory the buffer pool never exceeds, chunks in use and cached alike. At it, a connection that needs
+         * a chunk to read pauses reading (reads may fill only 7/8 of it, the rest is kept for replies) and one whose
+         * reply needs a chunk is closed. Unset: 3/4 of the JVM's direct-memory limit (-XX:MaxDirectMemorySize, or the
+         * maximum heap when that is unset), leaving the rest to the JDK's own direct buffers.
+         */
+        private DataSize maxDirectMemory;
+
         public DataSize getChunkSize() {
             return chunkSize;
         }
@@ -142,6 +153,14 @@ public class EvbaseProperties {
 
         public void setMaxPooled(DataSize maxPooled) {
             this.maxPooled = maxPooled;
+        }
+
+        public DataSize getMaxDirectMemory() {
+            return maxDirectMemory;
+        }
+
+        public void setMaxDirectMemory(DataSize maxDirectMemory) {
+            this.maxDirectMemory = maxDirectMemory;
         }
     }
 
@@ -166,13 +185,13 @@ public class EvbaseProperties {
     /** One listening socket and the limits of its connections. */
     public static class ListenerProperties {
 
-        /** TCP port to listen on; 0 picks a free one. */
-        private int port;
+        /** TCP port to listen on; 0 picks a free one. Required: a listener without a port fails start-up. */
+        private Integer port;
 
         /** Name of the protocol handler bean that serves this listener, e.g. echo or memcache. */
         private String protocol;
 
-        /** Address to bind. */
+        /** Address to bind: 0.0.0.0 for every IPv4 interface, or one address such as 127.0.0.1. */
         private String bindAddress = "0.0.0.0";
 
         /** Listen backlog: connections the kernel queues before the acceptor takes them. */
@@ -196,14 +215,18 @@ public class EvbaseProperties {
         /** An unwritable connection turns writable again once its queued output falls to this. */
         private DataSize writeLowWatermark = DataSize.ofKilobytes(256);
 
-        /** Open connections at most; a client over the limit gets the protocol's refusal and is closed. */
-        private int maxConnections = 10_000;
+        /**
+         * Open connections at most; a client over the limit gets the protocol's refusal and is closed. Unset: the
+         * process's descriptor limit less a reserve for the management port and files, split across the listeners
+         * that do not set it.
+         */
+        private Integer maxConnections;
 
-        public int getPort() {
+        public Integer getPort() {
             return port;
         }
 
-        public void setPort(int port) {
+        public void setPort(Integer port) {
             this.port = port;
         }
 
@@ -279,11 +302,11 @@ public class EvbaseProperties {
             this.writeLowWatermark = writeLowWatermark;
         }
 
-        public int getMaxConnections() {
+        public Integer getMaxConnections() {
             return maxConnections;
         }
 
-        public void setMaxConnections(int maxConnections) {
+        public void setMaxConnections(Integer maxConnections) {
             this.maxConnections = maxConnections;
         }
     }

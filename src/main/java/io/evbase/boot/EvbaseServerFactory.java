@@ -6,54 +6,109 @@ import io.evbase.net.ListenerSpec;
 import io.evbase.net.Server;
 import io.evbase.protocol.ProtocolHandler;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.ListableBeanFactory;
-import org.springframework.beans.factory.NoSuchBeanDefinitionException;
+import org.springframework.beans.factory.BeanNotOfRequiredTypeException;
+import org.springframework.beans.factory.config.ConfigurableBeanFactory;
+import org.springframework.util.ClassUtils;
 
 /**
  * Turns {@link EvbaseProperties} into a {@link Server}: resolves each listener's protocol to the
- * {@link ProtocolHandler} bean of that name and checks the limits.
+ * {@link ProtocolHandler} bean of that name, checks the limits and fills in the default connection limits from
+ * the descriptor budget ({@link DescriptorBudget}). A listener that cannot work fails start-up with an
+ * {@link InvalidListenerException}, which {@link InvalidListenerFailureAnalyzer} reports in one line.
  *
  * <p>Threading: used once, on the thread that refreshes the application context.
  */
 final class EvbaseServerFactory {
+
+    private static final Log LOG = LogFactory.getLog(EvbaseServerFactory.class);
+    private static final String CAFFEINE = "com.github.benmanes.caffeine.cache.Caffeine";
 
     private EvbaseServerFactory() {
     }
 
     static Server create(EvbaseProperties properties, EventBaseGroup group, BufferPool pool,
             ListableBeanFactory beans) {
+        Map<String, Integer> configuredLimits = new LinkedHashMap<>();
+        properties.getListeners().forEach((name, l) -> configuredLimits.put(name, l.getMaxConnections()));
+        OptionalLong descriptors = DescriptorBudget.descriptorLimit();
+        Map<String, Integer> limits = DescriptorBudget.maxConnections(configuredLimits, descriptors);
+        DescriptorBudget.overcommitWarning(limits, descriptors).ifPresent(LOG::warn);
         List<ListenerSpec> listeners = new ArrayList<>();
         for (Map.Entry<String, EvbaseProperties.ListenerProperties> entry : properties.getListeners().entrySet()) {
-            listeners.add(listenerConfig(entry.getKey(), entry.getValue(), beans));
+            listeners.add(listenerConfig(entry.getKey(), entry.getValue(), beans, limits.get(entry.getKey())));
         }
         return new Server(group, pool, listeners, properties.getHandOffQueueSize(), properties.getAcceptPause(),
                 properties.getStallThreshold());
     }
 
-    static ListenerSpec listenerConfig(String name, EvbaseProperties.ListenerProperties l, ListableBeanFactory beans) {
+    static ListenerSpec listenerConfig(String name, EvbaseProperties.ListenerProperties l, ListableBeanFactory beans,
+            int maxConnections) {
+        String prefix = "evbase.listeners." + name;
+        if (l.getPort() == null) {
+            throw new InvalidListenerException(name, prefix + ".port is not set",
+                    "Set " + prefix + ".port to the port to listen on (0 picks a free one).");
+        }
         String protocol = l.getProtocol();
         if (protocol == null || protocol.isBlank()) {
-            throw new IllegalStateException("evbase.listeners." + name + ".protocol is not set");
+            throw new InvalidListenerException(name, prefix + ".protocol is not set",
+                    "Set " + prefix + ".protocol to one of the known protocols (" + known(beans)
+                            + "), or define a ProtocolHandler bean and name it there.");
         }
-        ProtocolHandler handler;
+        ProtocolHandler handler = handler(name, protocol, beans);
         try {
-            handler = beans.getBean(protocol, ProtocolHandler.class);
-        } catch (NoSuchBeanDefinitionException e) {
-            throw new IllegalStateException("evbase.listeners." + name + ".protocol=" + protocol
-                    + " names no ProtocolHandler bean; known protocols: "
-                    + String.join(", ", beans.getBeanNamesForType(ProtocolHandler.class)), e);
+            return new ListenerSpec(name, protocol, l.getBindAddress(), l.getPort(), l.getBacklog(), handler,
+                    l.getIdleTimeout(), l.getReadTimeout(), l.getWriteTimeout(), toInt(name, l.getReadHighWatermark()),
+                    toInt(name, l.getWriteHighWatermark()), toInt(name, l.getWriteLowWatermark()), maxConnections);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidListenerException(name, prefix + ": " + e.getMessage(),
+                    "Fix the " + prefix + ".* properties named above.");
         }
-        return new ListenerSpec(name, protocol, l.getBindAddress(), l.getPort(), l.getBacklog(), handler,
-                l.getIdleTimeout(), l.getReadTimeout(), l.getWriteTimeout(), toInt(name, l.getReadHighWatermark()),
-                toInt(name, l.getWriteHighWatermark()), toInt(name, l.getWriteLowWatermark()), l.getMaxConnections());
+    }
+
+    private static ProtocolHandler handler(String name, String protocol, ListableBeanFactory beans) {
+        String property = "evbase.listeners." + name + ".protocol";
+        if (!beans.containsBean(protocol)) {
+            if (protocol.equals("memcache") && !ClassUtils.isPresent(CAFFEINE, classLoader(beans))) {
+                throw new InvalidListenerException(name, property + "=memcache needs Caffeine, which is not on the "
+                        + "class path", "Add the dependency com.github.ben-manes.caffeine:caffeine to the application.");
+            }
+            throw new InvalidListenerException(name, property + "=" + protocol
+                    + " names no protocol handler; known protocols: " + known(beans),
+                    "Set " + property + " to one of the known protocols, or define a ProtocolHandler bean named '"
+                            + protocol + "'.");
+        }
+        try {
+            return beans.getBean(protocol, ProtocolHandler.class);
+        } catch (BeanNotOfRequiredTypeException e) {
+            throw new InvalidListenerException(name, property + "=" + protocol + " names a bean that is not a "
+                    + "protocol handler; known protocols: " + known(beans),
+                    "Set " + property + " to one of the known protocols, or make the bean '" + protocol
+                            + "' a ProtocolHandler.");
+        }
+    }
+
+    private static ClassLoader classLoader(ListableBeanFactory beans) {
+        ClassLoader loader = beans instanceof ConfigurableBeanFactory c ? c.getBeanClassLoader() : null;
+        return loader != null ? loader : EvbaseServerFactory.class.getClassLoader();
+    }
+
+    private static String known(ListableBeanFactory beans) {
+        String[] names = beans.getBeanNamesForType(ProtocolHandler.class, true, false);
+        return names.length == 0 ? "none" : String.join(", ", names);
     }
 
     private static int toInt(String listener, org.springframework.util.unit.DataSize size) {
         long bytes = size.toBytes();
         if (bytes <= 0 || bytes > Integer.MAX_VALUE / 2) {
-            throw new IllegalStateException("evbase.listeners." + listener + ": watermark out of range: " + size);
+            throw new InvalidListenerException(listener, "evbase.listeners." + listener
+                    + ": watermark out of range: " + size, "Use a watermark between 1B and 1GB.");
         }
         return (int) bytes;
     }

@@ -4,14 +4,20 @@ import io.evbase.protocol.memcache.AuthFile;
 import io.evbase.protocol.memcache.MemoryLimitExceedsHeapException;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.diagnostics.FailureAnalyzer;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 
 /**
  * Turns the memcache configuration errors found at start-up into Spring Boot's failure report: one line saying what
  * is wrong (naming both figures for a memory limit the heap cannot hold) and what to change, instead of a stack
  * trace.
  *
+ * <p>Ordered first: these failures also surface as a protocol handler that failed to start, which
+ * {@link ProtocolHandlerFailureAnalyzer} reports in general terms.
+ *
  * <p>Threading: stateless.
  */
+@Order(Ordered.HIGHEST_PRECEDENCE)
 final class MemcacheFailureAnalyzer implements FailureAnalyzer {
 
     @Override

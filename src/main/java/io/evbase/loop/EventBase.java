@@ -1,15 +1,11 @@
 package io.evbase.loop;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -76,9 +72,7 @@ public final class EventBase implements Executor {
     private final LoopStats stats = new LoopStats();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final Consumer<SelectionKey> onReady = this::onReady;
-    /** Every live registration, for moving them on a selector rebuild; each knows its slot. */
-    private final ArrayList<IoRegistration> registrations = new ArrayList<>();
-    private Selector selector;
+    private final LoopSelector selector;
     private volatile boolean shuttingDown;
     /** Set when the loop stops taking tasks: from then on {@link #execute} refuses them. */
     private volatile boolean tasksClosed;
@@ -88,17 +82,13 @@ public final class EventBase implements Executor {
     private volatile long workStartNanos;
     /** Posted and not yet run; a counter because ConcurrentLinkedQueue.size() walks the whole queue. */
     private final AtomicInteger pendingTasks = new AtomicInteger();
-    private volatile int registeredChannels;
-    private volatile long selectorRebuilds;
+    /** Channels handed over by another thread and not yet taken up (registered, or given up) by the loop. */
+    private final AtomicInteger pendingHandOffs = new AtomicInteger();
 
     public EventBase(int id, String name) {
         this.id = id;
         this.name = name;
-        try {
-            this.selector = Selector.open();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot open a selector", e);
-        }
+        this.selector = new LoopSelector(this);
         this.thread = new Thread(this::run, name);
     }
 
@@ -136,7 +126,37 @@ public final class EventBase implements Executor {
 
     /** Channels registered with the selector (connections, on a worker loop). */
     public int registeredChannels() {
-        return registeredChannels;
+        return selector.registered();
+    }
+
+    /**
+     * Channels handed to this loop from another thread (the acceptor's sockets, in its task queue) and not yet
+     * registered by it: with {@link #registeredChannels()}, what the loop is about to own. Thread-safe.
+     */
+    public int pendingHandOffs() {
+        return pendingHandOffs.get();
+    }
+
+    /**
+     * Takes a place for a channel about to be handed over; false when {@code max} are already waiting. Thread-safe.
+     * Each place is given back with {@link #handOffDone()}, by the loop once it took the channel up (registered it,
+     * or gave it up), or by the sender if the hand-off did not happen.
+     */
+    public boolean tryReserveHandOff(int max) {
+        while (true) {
+            int n = pendingHandOffs.get();
+            if (n >= max) {
+                return false;
+            }
+            if (pendingHandOffs.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Gives back a place {@link #tryReserveHandOff} took. Thread-safe. */
+    public void handOffDone() {
+        pendingHandOffs.decrementAndGet();
     }
 
     /** When the running iteration began working, or 0 while the loop waits for events; for stall detection. */
@@ -155,17 +175,32 @@ public final class EventBase implements Executor {
         return start == 0 ? busy : busy + Math.max(0, nowNanos - start);
     }
 
+    /**
+     * The share of time this loop spends working, as a moving average with a half-second time constant, up to now
+     * (a loop in a long iteration reads busier by the moment): what {@link Dispatch#LEAST_LOADED} compares.
+     * Thread-safe. Always 0 when accounting is off.
+     */
+    public double recentLoad() {
+        long start = workStartNanos;
+        return ACCOUNTING ? stats.recentLoad(System.nanoTime(), start) : 0;
+    }
+
     /** Whether this loop keeps its {@link #stats()} (see the class comment). */
     public static boolean accounting() {
         return ACCOUNTING;
     }
 
     public long selectorRebuilds() {
-        return selectorRebuilds;
+        return selector.rebuilds();
     }
 
     public boolean isShuttingDown() {
         return shuttingDown;
+    }
+
+    /** Neither shutting down nor stopped: a loop that new work (a connection) may be given to. Thread-safe. */
+    public boolean isActive() {
+        return !shuttingDown && !tasksClosed;
     }
 
     public boolean isTerminated() {
@@ -234,30 +269,12 @@ public final class EventBase implements Executor {
      */
     public IoRegistration register(SelectableChannel channel, int ops, IoHandle handle) throws ClosedChannelException {
         assertInLoop();
-        IoRegistration registration = new IoRegistration(this, channel, ops, handle);
-        try {
-            registration.registerWith(selector);
-        } catch (ClosedChannelException e) {
-            throw e;
-        } catch (IOException e) { // register declares ClosedChannelException only; registerWith is shared with moves
-            throw new IllegalStateException(e);
-        }
-        registration.slot = registrations.size();
-        registrations.add(registration);
-        registeredChannels = registrations.size();
-        return registration;
+        return selector.register(channel, ops, handle);
     }
 
     /** Forgets a cancelled or lost registration. */
     void unregister(IoRegistration registration) {
-        int i = registration.slot;
-        IoRegistration last = registrations.remove(registrations.size() - 1);
-        if (last != registration) {
-            registrations.set(i, last);
-            last.slot = i;
-        }
-        registration.slot = -1;
-        registeredChannels = registrations.size();
+        selector.unregister(registration);
     }
 
     /**
@@ -326,11 +343,11 @@ public final class EventBase implements Executor {
                 long start = workStartNanos;
                 workStartNanos = 0;
                 if (ACCOUNTING) {
-                    stats.addBusy(System.nanoTime() - start);
+                    stats.addBusy(start, System.nanoTime());
                 }
                 if (premature >= PREMATURE_RETURNS_BEFORE_REBUILD) {
                     premature = 0;
-                    rebuildSelector();
+                    selector.rebuild("it returned early " + PREMATURE_RETURNS_BEFORE_REBUILD + " times in a row");
                 }
             }
         } catch (Throwable t) {
@@ -344,11 +361,7 @@ public final class EventBase implements Executor {
                 pendingTasks.decrementAndGet();
                 runGuarded(task.runnable, -1);
             }
-            try {
-                selector.close();
-            } catch (IOException ignored) {
-                // closing: nothing left to do with it
-            }
+            selector.close();
             terminated.countDown();
         }
     }
@@ -454,45 +467,10 @@ public final class EventBase implements Executor {
      * told through {@link IoHandle#registrationLost}. Thread-safe: from another thread it is posted to the loop.
      */
     public void rebuildSelector() {
-        if (!inLoop()) {
+        if (inLoop()) {
+            selector.rebuild("asked for");
+        } else {
             execute(this::rebuildSelector);
-            return;
-        }
-        Selector fresh;
-        try {
-            fresh = Selector.open();
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "cannot open a selector to replace a spinning one on " + name, e);
-            return;
-        }
-        List<IoRegistration> lost = new ArrayList<>();
-        List<Throwable> causes = new ArrayList<>();
-        for (IoRegistration registration : registrations) {
-            try {
-                registration.registerWith(fresh);
-            } catch (IOException | RuntimeException e) { // closed channel, cancelled key, blocking mode
-                lost.add(registration);
-                causes.add(e);
-            }
-        }
-        try {
-            selector.close();
-        } catch (IOException ignored) {
-            // the old one is useless either way
-        }
-        selector = fresh;
-        selectorRebuilds = selectorRebuilds + 1;
-        LOG.warning("rebuilt the selector of " + name + " (it returned early " + PREMATURE_RETURNS_BEFORE_REBUILD
-                + " times in a row, or a rebuild was asked for): moved " + (registrations.size() - lost.size())
-                + " channels" + (lost.isEmpty() ? "" : ", lost " + lost.size() + " whose owners are told"));
-        for (int i = 0; i < lost.size(); i++) {
-            IoRegistration registration = lost.get(i);
-            registration.lose();
-            try {
-                registration.handle().registrationLost(causes.get(i));
-            } catch (Throwable t) {
-                LOG.log(Level.WARNING, "registrationLost threw on " + name, t);
-            }
         }
     }
 

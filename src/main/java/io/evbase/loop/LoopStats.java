@@ -22,6 +22,7 @@ public final class LoopStats {
     private Histogram latencyInterval;
     private final Histogram latencyTotal = new Histogram(MAX_LATENCY_NANOS, 2);
 
+    private final BusyAverage busyAverage = new BusyAverage(System.nanoTime());
     private volatile long busyNanos;
     private volatile long iterations;
     private volatile long ioEvents;
@@ -30,9 +31,11 @@ public final class LoopStats {
 
     // ---------------------------------------------------------------- loop thread
 
-    void addBusy(long nanos) {
-        busyNanos = busyNanos + nanos;
+    /** An iteration that began working at {@code startNanos} ended at {@code endNanos}. */
+    void addBusy(long startNanos, long endNanos) {
+        busyNanos = busyNanos + (endNanos - startNanos);
         iterations = iterations + 1;
+        busyAverage.update(startNanos, endNanos);
     }
 
     void ioEvent() {
@@ -67,6 +70,11 @@ public final class LoopStats {
     /** Total nanoseconds spent working (not waiting in the selector) since the loop started. */
     public long busyNanos() {
         return busyNanos;
+    }
+
+    /** The busy ratio's moving average ({@link BusyAverage}) as of {@code nowNanos}, given the loop's work start. */
+    double recentLoad(long nowNanos, long workStartNanos) {
+        return busyAverage.read(nowNanos, workStartNanos);
     }
 
     public long iterations() {

@@ -23,9 +23,10 @@ import java.util.logging.Logger;
  * The listener thread, memcached's and {@code evconnlistener}'s: accepts on every listening socket and hands each
  * accepted socket to a worker loop through that loop's task queue.
  *
- * <p>A loop whose hand-off queue is full is skipped for the next one; when all are full the connection is shed
- * (folly's {@code AsyncServerSocket}). A stalled loop (one iteration running past the stall threshold) is skipped
- * as long as another loop has room, so a blocked handler delays only the connections its loop already owns.
+ * <p>The loop is the {@link EventBaseGroup}'s pick by its dispatch policy: a loop whose hand-off queue is full is
+ * skipped for another; when all are full the connection is shed (folly's {@code AsyncServerSocket}). A stalled loop
+ * (one iteration running past the stall threshold) is skipped as long as another loop has room, so a blocked
+ * handler delays only the connections its loop already owns.
  * Running out of descriptors (EMFILE/ENFILE) pauses accepting for a moment instead of spinning on a listening
  * socket that stays readable.
  *
@@ -40,6 +41,7 @@ public final class Acceptor {
     private final EventBaseGroup group;
     private final List<LoopConnections> loops;
     private final List<BoundListener> listeners = new ArrayList<>();
+    private final int maxPendingHandOffs;
     private final Duration pauseOnExhaustion;
     /** A loop busy in one iteration for longer than this gets new connections only when no other loop can. */
     private final long stallNanos;
@@ -59,10 +61,11 @@ public final class Acceptor {
     private volatile long pauses;
     private long resumeAtNanos;
 
-    Acceptor(EventBaseGroup group, List<LoopConnections> loops, List<ListenerSpec> configs,
+    Acceptor(EventBaseGroup group, List<LoopConnections> loops, List<ListenerSpec> configs, int maxPendingHandOffs,
             Duration pauseOnExhaustion, Duration stallThreshold) throws IOException {
         this.group = group;
         this.loops = loops;
+        this.maxPendingHandOffs = maxPendingHandOffs;
         this.pauseOnExhaustion = pauseOnExhaustion;
         this.stallNanos = stallThreshold.toNanos();
         this.selector = Selector.open();
@@ -88,8 +91,7 @@ public final class Acceptor {
             return listener;
         } catch (IOException e) {
             server.close();
-            throw new IOException("listener " + config.name() + " cannot bind " + config.bindAddress() + ":"
-                    + config.port() + ": " + e.getMessage(), e);
+            throw new ListenerBindException(config.name(), config.bindAddress(), config.port(), e);
         }
     }
 
@@ -218,27 +220,24 @@ public final class Acceptor {
         }
         BoundListener.RejectReason refused = BoundListener.RejectReason.OVERLOAD;
         try {
-            EventBase first = group.next();
-            // Two rounds from the dispatch policy's choice: first skip loops that are stalled (busy in one iteration
-            // past the stall threshold: a blocked handler), whose new connections would wait as long as the stall
-            // lasts; then, only if every other loop was full, take a stalled loop's queue rather than shed.
-            long now = System.nanoTime();
-            for (int round = 0; round < 2; round++) {
-                EventBase loop = first;
-                for (int tried = 0; tried < group.size(); tried++) {
-                    LoopConnections target = loops.get(loop.id());
-                    if ((round == 1 || !isStalled(loop, now)) && target.tryReserveHandOff()) {
-                        try {
-                            loop.execute(() -> target.open(socket, listener));
-                            listener.countAccepted();
-                            return;
-                        } catch (RejectedExecutionException stopped) { // the loop is gone: try the others
-                            target.cancelHandOff();
-                            refused = BoundListener.RejectReason.SHUTDOWN;
-                        }
-                    }
-                    loop = group.after(loop);
+            // The group picks by its policy among the loops with room, stalled ones last, and reserves the place.
+            EventBaseGroup.Pick pick;
+            for (int tries = 0; tries < group.size()
+                    && (pick = group.reserveHandOff(maxPendingHandOffs, stallNanos)) != null; tries++) {
+                EventBase loop = pick.loop();
+                LoopConnections target = loops.get(loop.id());
+                try {
+                    loop.execute(() -> target.open(socket, listener));
+                } catch (RejectedExecutionException stopped) { // it stopped since it was picked: not picked again
+                    loop.handOffDone();
+                    continue;
                 }
+                group.received(pick);
+                listener.countAccepted();
+                return;
+            }
+            if (group.loops().stream().noneMatch(EventBase::isActive)) {
+                refused = BoundListener.RejectReason.SHUTDOWN;
             }
         } catch (RuntimeException e) {
             // A bug on this path must cost one connection, not the acceptor (nor its listener place).
@@ -246,11 +245,6 @@ public final class Acceptor {
         }
         closeQuietly(socket);
         listener.cancelOpen(refused);
-    }
-
-    private boolean isStalled(EventBase loop, long now) {
-        long start = loop.workStartNanos();
-        return start != 0 && now - start > stallNanos;
     }
 
     /**

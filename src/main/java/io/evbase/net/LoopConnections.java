@@ -12,17 +12,17 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The connections one loop owns: the open ones, a free list of recycled connection objects, the loop's buffer
- * cache and the count of sockets handed over by the acceptor and not yet opened.
+ * The connections one loop owns: the open ones, a free list of recycled connection objects and the loop's buffer
+ * cache. The sockets handed over by the acceptor and not yet opened are counted by the loop itself
+ * ({@link EventBase#pendingHandOffs()}), where the dispatch policy sees them.
  *
- * <p>Threading: {@link #tryReserveHandOff()}, {@link #openCount()} and {@link #pendingHandOffs()} are thread-safe
- * (the acceptor and readers call them); everything else runs on the loop thread.
+ * <p>Threading: {@link #openCount()}, {@link #pendingHandOffs()} and the byte counts are thread-safe (readers call
+ * them); everything else runs on the loop thread.
  */
 final class LoopConnections {
 
@@ -32,8 +32,6 @@ final class LoopConnections {
     private final EventBase loop;
     private final BufferPool.Cache bufferCache;
     private final AtomicLong ids;
-    private final int maxPendingHandOffs;
-    private final AtomicInteger pendingHandOffs = new AtomicInteger();
     private final ArrayList<Connection> open = new ArrayList<>();
     private final ArrayDeque<Connection> free = new ArrayDeque<>();
     private volatile int openCount;
@@ -43,11 +41,10 @@ final class LoopConnections {
     private boolean draining;
     private volatile long reused;
 
-    LoopConnections(EventBase loop, BufferPool pool, AtomicLong ids, int maxPendingHandOffs) {
+    LoopConnections(EventBase loop, BufferPool pool, AtomicLong ids) {
         this.loop = loop;
         this.bufferCache = pool.newCache(loop.name());
         this.ids = ids;
-        this.maxPendingHandOffs = maxPendingHandOffs;
     }
 
     EventBase loop() {
@@ -67,36 +64,19 @@ final class LoopConnections {
         return reused;
     }
 
+    /** Sockets handed to this loop and not yet opened ({@link EventBase#pendingHandOffs()}). */
     int pendingHandOffs() {
-        return pendingHandOffs.get();
-    }
-
-    /** Claims a place in the hand-off queue; false when the loop already has its maximum in flight. */
-    boolean tryReserveHandOff() {
-        while (true) {
-            int n = pendingHandOffs.get();
-            if (n >= maxPendingHandOffs) {
-                return false;
-            }
-            if (pendingHandOffs.compareAndSet(n, n + 1)) {
-                return true;
-            }
-        }
-    }
-
-    /** Gives back a place {@link #tryReserveHandOff()} took, for a socket that was not handed over after all. */
-    void cancelHandOff() {
-        pendingHandOffs.decrementAndGet();
+        return loop.pendingHandOffs();
     }
 
     /**
-     * Opens a socket the acceptor handed over (after {@link #tryReserveHandOff()}). What can fail (socket options,
+     * Opens a socket the acceptor handed over (after {@link EventBase#tryReserveHandOff}), and gives the hand-off
+     * place back once the socket is registered or given up. What can fail (socket options,
      * the peer's address, the registration) is done before the connection exists: a socket that fails there (its
      * peer reset it meanwhile) was never opened, so no handler callback runs for it; it is closed, counted closed
      * {@code reset}, and its listener place is released.
      */
     void open(SocketChannel socket, BoundListener listener) {
-        pendingHandOffs.decrementAndGet();
         Connection c = free.pollFirst();
         boolean recycled = c != null;
         if (c == null) {
@@ -120,8 +100,10 @@ final class LoopConnections {
             if (free.size() < MAX_FREE) {
                 free.addFirst(c); // never used: no peer state to clear
             }
+            loop.handOffDone();
             return;
         }
+        loop.handOffDone(); // registered: counted in registeredChannels from now on
         if (recycled) {
             reused = reused + 1;
         }

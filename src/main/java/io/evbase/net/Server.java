@@ -30,6 +30,7 @@ public final class Server {
     private final BufferPool pool;
     private final List<ListenerSpec> configs;
     private final List<LoopConnections> loops = new ArrayList<>();
+    private final int maxPendingHandOffs;
     private final Duration acceptPause;
     private final Duration stallThreshold;
     /** Set once by {@link #start()}; volatile because the introspection methods read it from any thread. */
@@ -50,11 +51,12 @@ public final class Server {
         this.group = group;
         this.pool = pool;
         this.configs = List.copyOf(listeners);
+        this.maxPendingHandOffs = maxPendingHandOffs;
         this.acceptPause = acceptPause;
         this.stallThreshold = stallThreshold;
         AtomicLong ids = new AtomicLong();
         for (EventBase loop : group.loops()) {
-            loops.add(new LoopConnections(loop, pool, ids, maxPendingHandOffs));
+            loops.add(new LoopConnections(loop, pool, ids));
         }
     }
 
@@ -71,7 +73,7 @@ public final class Server {
     public synchronized Server start() throws IOException {
         group.start();
         try {
-            acceptor = new Acceptor(group, loops, configs, acceptPause, stallThreshold);
+            acceptor = new Acceptor(group, loops, configs, maxPendingHandOffs, acceptPause, stallThreshold);
         } catch (IOException e) {
             try {
                 stopLoops(Duration.ofSeconds(5));

@@ -4,7 +4,8 @@ import io.evbase.buffer.BufferChain;
 
 /**
  * Finds line ends in a {@link BufferChain} for line-delimited protocols, bounded by a maximum line length so that
- * a peer that never sends a newline cannot make the server buffer without end.
+ * a peer that never sends a newline cannot make the server buffer without end. It works on bytes, for parsers that
+ * read a line in place (memcache); for lines as text use {@link Utf8LineFramer}, which decodes them as UTF-8.
  *
  * <p>Threading: stateless apart from its bound; any thread, on chains that thread owns.
  */

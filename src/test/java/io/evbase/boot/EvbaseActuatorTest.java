@@ -95,7 +95,7 @@ class EvbaseActuatorTest {
                         .until(() -> load(loop, "1s") > 0.01);
                 String prometheus = http.body("/actuator/prometheus");
                 assertThat(gauge(prometheus, "evbase_loop_load{loop=\"" + loop + "\",window=\"1s\"}")).isPositive();
-                assertThat(gauge(prometheus, "evbase_bytes_read_bytes_total{listener=\"echo\"}")).isPositive();
+                assertThat(gauge(prometheus, "evbase_data_read_bytes_total{listener=\"echo\"}")).isPositive();
             } finally {
                 stop.set(true);
                 pinger.join(10_000);
@@ -190,6 +190,7 @@ class EvbaseActuatorTest {
         await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).until(() -> buffers("inUseBytes") <= baseline
                 && buffers("outputBytes") == 0 && buffers("inputBytes") == 0);
         assertThat(buffers("cachedBytes") + buffers("inUseBytes")).isEqualTo(buffers("allocatedBytes"));
+        assertThat(buffers("budgetBytes")).isEqualTo(server.bufferPool().budgetBytes()).isPositive();
     }
 
     // ---------------------------------------------------------------- connections
@@ -248,16 +249,21 @@ class EvbaseActuatorTest {
                 "evbase_loop_load{loop=\"1\",window=\"10s\"}",
                 "evbase_loop_load{loop=\"0\",window=\"60s\"}",
                 "evbase_loop_tasks_pending{loop=\"0\"}",
+                "evbase_loop_busy_seconds_total{loop=\"1\"}",
                 "evbase_loop_task_latency_seconds_count{loop=\"0\"}",
                 "evbase_loop_task_latency_seconds_sum{loop=\"0\"}",
+                "evbase_loop_task_latency_seconds_bucket{loop=\"0\",le=\"0.001\"}",
+                "evbase_loop_task_latency_seconds_bucket{loop=\"1\",le=\"+Inf\"}",
                 "evbase_loop_iterations_total{loop=\"1\"}",
                 "evbase_loop_stalls_total{loop=\"0\"}",
                 "evbase_connections_active{listener=\"echo\"}",
                 "evbase_connections_accepted_total{listener=\"echo\"}",
                 "evbase_connections_rejected_total{listener=\"echo\",reason=\"limit\"}",
                 "evbase_connections_rejected_total{listener=\"blocking\",reason=\"overload\"}",
-                "evbase_bytes_read_bytes_total{listener=\"echo\"}",
-                "evbase_bytes_written_bytes_total{listener=\"echo\"}",
+                "evbase_connections_closed_total{listener=\"echo\",reason=\"peer_closed\"}",
+                "evbase_data_read_bytes_total{listener=\"echo\"}",
+                "evbase_data_written_bytes_total{listener=\"echo\"}",
+                "evbase_buffer_pool_budget_bytes ",
                 "evbase_buffer_pool_allocated_bytes ",
                 "evbase_buffer_pool_used_bytes ",
                 "evbase_buffer_pool_cached_bytes ",
@@ -292,6 +298,32 @@ class EvbaseActuatorTest {
                 .isEqualTo("echo");
         assertThat(http.get("/actuator/reactor/loops/99").status()).isEqualTo(404);
         assertThat(http.get("/actuator/reactor/nothing").status()).isEqualTo(404);
+    }
+
+    @Test
+    void eachLoopShowsTheConnectionsItReceivedByPolicy() throws Exception {
+        String before = http.body("/actuator/reactor");
+        assertThat(JsonPath.<String>read(before, "$.dispatch")).isEqualTo("round-robin");
+        assertThat(JsonPath.<List<Map<String, Object>>>read(before, "$.loops[*].received"))
+                .allSatisfy(m -> assertThat(m).containsOnlyKeys("round-robin"));
+        assertThat(JsonPath.<List<Number>>read(before, "$.loops[*].dispatchLoad"))
+                .allSatisfy(load -> assertThat(load.doubleValue()).isBetween(0.0, 1.0));
+        try (Socket client = connect("echo")) {
+            int loop = loopOf(client);
+            long was = JsonPath.<Number>read(before, "$.loops[" + loop + "].received['round-robin']").longValue();
+            // Counted by the acceptor right after the hand-off, so possibly an instant after the loop opened it.
+            await().atMost(PATIENCE).untilAsserted(() -> {
+                String after = http.body("/actuator/reactor");
+                assertThat(JsonPath.<Number>read(after, "$.loops[" + loop + "].received['round-robin']").longValue())
+                        .isEqualTo(was + 1);
+                // Every connection either listener accepted was received by one loop.
+                long accepted = JsonPath.<List<Number>>read(after, "$.listeners[*].accepted").stream()
+                        .mapToLong(Number::longValue).sum();
+                long receivedAll = JsonPath.<List<Number>>read(after, "$.loops[*].received['round-robin']").stream()
+                        .mapToLong(Number::longValue).sum();
+                assertThat(receivedAll).isEqualTo(accepted);
+            });
+        }
     }
 
     // ---------------------------------------------------------------- helpers

@@ -1,16 +1,13 @@
 package io.evbase.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.evbase.net.Server;
-import io.evbase.server.EvbaseApplication;
 import io.evbase.support.Clients;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.SpringApplication;
 import org.springframework.boot.test.context.SpringBootTest;
 
 /** The application as Spring Boot assembles it: properties bound, listeners up, echo answering. */
@@ -35,13 +32,5 @@ class EvbaseApplicationTest {
             assertThat(new String(Clients.readN(s.getInputStream(), 13), StandardCharsets.US_ASCII))
                     .isEqualTo("hello evbase\n");
         }
-    }
-
-    @Test
-    void anUnknownProtocolFailsStartupWithAClearMessage() {
-        SpringApplication app = new SpringApplication(EvbaseApplication.class);
-        assertThatThrownBy(() -> app.run("--evbase.listeners.bad.port=0", "--evbase.listeners.bad.protocol=gopher",
-                "--server.port=0", "--spring.main.banner-mode=off"))
-                .hasStackTraceContaining("evbase.listeners.bad.protocol=gopher names no ProtocolHandler bean");
     }
 }

@@ -216,7 +216,8 @@ class EvbaseViewBrowserTest {
         HeadlessChromium.Page page = browser.newPage(WIDTH, HEIGHT);
         try (Socket client = Clients.connect(server.listener("holding").port())) {
             page.navigate(viewUrl());
-            await().atMost(PATIENCE).pollInterval(POLL).until(() -> read(page).path("updates").asInt() >= 1);
+            JsonNode before = await().atMost(PATIENCE).pollInterval(POLL).until(() -> read(page),
+                    p -> p.path("updates").asInt() >= 1);
             int held;
             try {
                 client.getOutputStream().write("hold\n".getBytes(StandardCharsets.US_ASCII));
@@ -229,8 +230,8 @@ class EvbaseViewBrowserTest {
                         .contains("io.evbase.loop.EventBase");
                 assertThat(stalled.path("alerts").valueStream().map(JsonNode::asString).toList())
                         .anyMatch(a -> a.startsWith("loop " + held + " stalled"));
-                assertThat(stalled.path("loops").valueStream().filter(l -> l.path("stalled").asBoolean()).count())
-                        .isEqualTo(1);
+                assertThat(stalled.path("loops").valueStream().filter(l -> !l.path("stalled").asBoolean()).count())
+                        .as("the loops not held are not shown stalled").isPositive();
                 page.screenshot(OUT.resolve("reactor-view-stalled.png"));
                 page.resize(WIDTH, HEIGHT);
             } finally {
@@ -240,7 +241,8 @@ class EvbaseViewBrowserTest {
             JsonNode recovered = await().atMost(PATIENCE).pollInterval(POLL).until(() -> read(page),
                     p -> !loop(p, held).path("stalled").asBoolean());
             assertThat(loop(recovered, held).path("stack").isNull()).isTrue();
-            assertThat(loop(recovered, held).path("stalls").asString()).isEqualTo("1");
+            assertThat(Long.parseLong(loop(recovered, held).path("stalls").asString()))
+                    .isEqualTo(Long.parseLong(loop(before, held).path("stalls").asString()) + 1);
             assertThat(recovered.path("alerts").size()).isZero();
             assertThat(page.errors()).as("console errors; console: %s", page.console()).isEmpty();
         } finally {

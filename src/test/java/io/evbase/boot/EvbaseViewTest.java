@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.jayway.jsonpath.JsonPath;
-import io.evbase.server.EvbaseApplication;
+import io.evbase.EvbaseTestApplication;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -115,7 +115,7 @@ class EvbaseViewTest {
         for (String a : settings) { // replace a default rather than repeat it (a repeated option's values join)
             args.put(a.substring(0, a.indexOf('=')), a);
         }
-        return new SpringApplicationBuilder(EvbaseApplication.class).run(args.values().toArray(String[]::new));
+        return new SpringApplicationBuilder(EvbaseTestApplication.class).run(args.values().toArray(String[]::new));
     }
 
     private static int port(ConfigurableApplicationContext app, String property) {

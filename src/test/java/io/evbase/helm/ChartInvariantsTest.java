@@ -167,12 +167,20 @@ class ChartInvariantsTest {
     @MethodSource("renderings")
     void jvmMemoryIsAShareOfTheContainerLimit(RenderedManifests manifests) {
         Container server = server(manifests.deployment());
-        String options = server.getEnv().stream()
-                .filter(e -> e.getName().equals("JAVA_TOOL_OPTIONS"))
-                .findFirst().orElseThrow().getValue();
+        String options = javaToolOptions(manifests);
 
         assertThat(options).containsPattern("-XX:MaxRAMPercentage=\\d+").doesNotContain("-Xmx");
         assertThat(server.getResources().getLimits()).containsKey("memory");
+    }
+
+    @ParameterizedTest
+    @MethodSource("renderings")
+    void theJvmNamesItsCollectorAndExitsOnOutOfMemoryWhateverTheExtraOptions(RenderedManifests manifests) {
+        String options = javaToolOptions(manifests);
+
+        // Left to itself, the JVM picks the Serial collector under a limit below ~1.8 GiB (the default is 1 GiB).
+        assertThat(options).containsPattern("-XX:\\+Use(G1|Z)GC");
+        assertThat(options).contains("-XX:+ExitOnOutOfMemoryError");
     }
 
     @ParameterizedTest
@@ -242,5 +250,11 @@ class ChartInvariantsTest {
         List<String> command = preStop.getExec().getCommand();
         assertThat(command).hasSize(2).first().isEqualTo("sleep");
         return Duration.ofSeconds(Long.parseLong(command.get(1)));
+    }
+
+    static String javaToolOptions(RenderedManifests manifests) {
+        return server(manifests.deployment()).getEnv().stream()
+                .filter(e -> e.getName().equals("JAVA_TOOL_OPTIONS"))
+                .findFirst().orElseThrow().getValue();
     }
 }

@@ -107,7 +107,9 @@ class JibImageConfigTest {
         // jvmFlags go on the java command line and would override the chart's JAVA_TOOL_OPTIONS.
         assertThat(child(container, "jvmFlags")).isNull();
         assertThat(text(child(container, "environment"), "JAVA_TOOL_OPTIONS"))
-                .contains("-XX:MaxRAMPercentage=").doesNotContain("-Xmx");
+                .contains("-XX:MaxRAMPercentage=").doesNotContain("-Xmx")
+                // The JVM's own choice under a small limit is the Serial collector; an OOM must end the process.
+                .contains("-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError");
     }
 
     private static String resolve(String value) {

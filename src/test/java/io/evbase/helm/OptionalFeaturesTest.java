@@ -117,7 +117,7 @@ class OptionalFeaturesTest {
         assertThat(all).contains(
                 "evbase_loop_load", "evbase_loop_tasks_pending", "evbase_connections_active",
                 "evbase_buffer_pool_used_bytes", "evbase_buffer_connections_input_bytes",
-                "evbase_buffer_connections_output_bytes", "evbase_bytes_read_bytes_total");
+                "evbase_buffer_connections_output_bytes", "evbase_data_read_bytes_total");
         // Read with .Files.Get, not as a template: Grafana's own {{...}} legends survive.
         assertThat(json.findValuesAsText("legendFormat")).anySatisfy(legend -> assertThat(legend).contains("{{loop}}"));
     }

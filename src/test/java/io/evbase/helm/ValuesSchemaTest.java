@@ -39,6 +39,7 @@ class ValuesSchemaTest {
             management.port               | 70000        | /management/port
             shutdown.drainTimeoutSeconds  | -5           | /shutdown/drainTimeoutSeconds
             jvm.maxRAMPercentage          | 95           | /jvm/maxRAMPercentage
+            jvm.gc                        | CMS          | /jvm/gc
             service.type                  | ExternalName | /service/type
             autoscaling.minReplicas       | 0            | /autoscaling/minReplicas
             image.pullPolicy              | Sometimes    | /image/pullPolicy

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.evbase.buffer.BufferPool;
 import io.evbase.loop.Dispatch;
+import io.evbase.loop.EventBase;
 import io.evbase.loop.EventBaseGroup;
 import io.evbase.protocol.LineFramer;
 import io.evbase.protocol.echo.EchoHandler;
@@ -15,8 +16,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -63,16 +67,104 @@ class DispatchAndHandOffTest {
         }
     }
 
+    @Test
+    void leastConnectionsSplitsABurstOfConnectsEvenly() throws Exception {
+        Server server = new Server(new EventBaseGroup(2, "burst-", Dispatch.LEAST_CONNECTIONS),
+                new BufferPool(4096, 1 << 16, 1 << 20), List.of(ListenerSpec.of("echo", 0, new EchoHandler())), 4096,
+                Duration.ofMillis(100), Duration.ofMinutes(10));
+        server.start();
+        List<Socket> clients = new ArrayList<>();
+        CountDownLatch release = new CountDownLatch(1);
+        try {
+            BoundListener listener = server.listener("echo");
+            // Both loops busy while the burst arrives, as when the acceptor takes 64 sockets in one wakeup before
+            // any loop runs its hand-off tasks: no connection is registered yet, only handed over.
+            for (EventBase loop : server.group().loops()) {
+                hold(loop, release);
+            }
+            for (int i = 0; i < 64; i++) {
+                clients.add(Clients.connect(listener.port()));
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> listener.accepted() == 64);
+            release.countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> listener.openConnections() == 64
+                    && server.pendingHandOffs(server.group().loops().get(0)) == 0
+                    && server.pendingHandOffs(server.group().loops().get(1)) == 0);
+            int loop0 = server.openConnections(server.group().loops().get(0));
+            int loop1 = server.openConnections(server.group().loops().get(1));
+            assertThat(loop0 + loop1).isEqualTo(64);
+            assertThat(loop0).as("connections on loop 0 of 64").isBetween(30, 34);
+        } finally {
+            release.countDown();
+            for (Socket s : clients) {
+                s.close();
+            }
+            server.shutdown(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void leastLoadedGivesNewConnectionsToTheLoopThatIsNotBusy() throws Exception {
+        Server server = new Server(new EventBaseGroup(2, "loaded-", Dispatch.LEAST_LOADED),
+                new BufferPool(4096, 1 << 16, 1 << 20), List.of(ListenerSpec.of("echo", 0, new EchoHandler())), 4096,
+                Duration.ofMillis(100), Duration.ofMinutes(10));
+        server.start();
+        List<Socket> clients = new ArrayList<>();
+        CountDownLatch release = new CountDownLatch(1);
+        try {
+            BoundListener listener = server.listener("echo");
+            EventBase busy = server.group().loops().get(0);
+            EventBase free = server.group().loops().get(1);
+            hold(busy, release); // busy, not stalled: the stall threshold is far away
+            await().atMost(Duration.ofSeconds(10)).until(() -> busy.recentLoad() > 0.5);
+            for (int i = 0; i < 10; i++) {
+                Socket s = Clients.connect(listener.port());
+                clients.add(s);
+                s.getOutputStream().write('x');
+                assertThat(s.getInputStream().read()).as("served at once").isEqualTo('x');
+            }
+            assertThat(server.openConnections(free)).isEqualTo(10);
+            assertThat(server.pendingHandOffs(busy)).isZero();
+            assertThat(server.group().received(free, Dispatch.LEAST_LOADED)).isEqualTo(10);
+        } finally {
+            release.countDown();
+            for (Socket s : clients) {
+                s.close();
+            }
+            server.shutdown(Duration.ofSeconds(5));
+        }
+    }
+
+    /** Keeps {@code loop} busy in one task until {@code release}. */
+    static void hold(EventBase loop, CountDownLatch release) throws InterruptedException {
+        CountDownLatch held = new CountDownLatch(1);
+        loop.execute(() -> {
+            held.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+    }
+
     private static Map<Integer, Long> perLoop(Server server) {
         return server.connections(Duration.ofSeconds(5)).stream()
                 .collect(Collectors.groupingBy(ConnectionInfo::loop, Collectors.counting()));
     }
 
-    /** Answers each line after "slow work" on an executor; the reply comes back through the connection's handle. */
+    /**
+     * Answers each line after "slow work" on an executor; the reply comes back through the connection's handle.
+     * A line starting with "slow" waits for {@link #slowGate} (the test decides when the slow work ends).
+     */
     static final class SlowWorkHandler implements ConnectionHandler {
         final ExecutorService workers = Executors.newFixedThreadPool(2);
         final LineFramer lines = new LineFramer(1024);
-        final AtomicInteger droppedResults = new AtomicInteger();
+        final CountDownLatch slowGate = new CountDownLatch(1);
+        /** Results handed to {@link Connection.Handle#execute}, whether or not anybody was left to take them. */
+        final AtomicInteger resultsPosted = new AtomicInteger();
+        final List<Boolean> appliedOnLoop = new CopyOnWriteArrayList<>();
 
         @Override
         public void onRead(Connection c) {
@@ -82,19 +174,19 @@ class DispatchAndHandOffTest {
                 c.input().skip(lf + 1);
                 Connection.Handle handle = c.handle();
                 workers.submit(() -> {
-                    long delay = line.startsWith("slow") ? 300 : 1;
-                    try {
-                        Thread.sleep(delay); // the blocking part, off the loop
-                    } catch (InterruptedException e) {
-                        return;
+                    if (line.startsWith("slow")) {
+                        try {
+                            slowGate.await(); // the blocking part, off the loop
+                        } catch (InterruptedException e) {
+                            return;
+                        }
                     }
                     String reply = "done " + line + " on " + Thread.currentThread().getName() + "\n";
                     handle.execute(conn -> {
-                        if (!conn.loop().inLoop()) {
-                            throw new AssertionError("result applied off the loop");
-                        }
+                        appliedOnLoop.add(conn.loop().inLoop());
                         conn.output().writeAscii(reply);
                     });
+                    resultsPosted.incrementAndGet();
                 });
             }
         }
@@ -108,6 +200,7 @@ class DispatchAndHandOffTest {
         server.start();
         try {
             int port = server.listener("slow").port();
+            EventBase loop = server.group().loops().get(0);
             try (Socket s = Clients.connect(port)) {
                 s.getOutputStream().write("fast\n".getBytes(StandardCharsets.US_ASCII));
                 String reply = new String(Clients.readN(s.getInputStream(), 5), StandardCharsets.US_ASCII);
@@ -116,16 +209,25 @@ class DispatchAndHandOffTest {
             // A peer asks for slow work and leaves; the next peer reuses the connection object on the same loop.
             try (Socket gone = Clients.connect(port)) {
                 gone.getOutputStream().write("slow secret\n".getBytes(StandardCharsets.US_ASCII));
+                await().atMost(Duration.ofSeconds(5)).until(() -> server.listener("slow").accepted() == 2);
             }
             await().atMost(Duration.ofSeconds(5)).until(() -> server.listener("slow").openConnections() == 0);
             try (Socket next = Clients.connect(port)) {
-                Thread.sleep(600); // the slow result for the old peer is posted meanwhile
+                await().atMost(Duration.ofSeconds(5)).until(() -> server.listener("slow").openConnections() == 1);
+                assertThat(server.reusedConnections()).isGreaterThanOrEqualTo(1);
+                // Now the slow result for the old peer is posted, and run by the loop before anything posted later.
+                handler.slowGate.countDown();
+                await().atMost(Duration.ofSeconds(5)).until(() -> handler.resultsPosted.get() == 2);
+                CountDownLatch after = new CountDownLatch(1);
+                loop.execute(after::countDown);
+                assertThat(after.await(5, TimeUnit.SECONDS)).isTrue();
                 next.getOutputStream().write("fast\n".getBytes(StandardCharsets.US_ASCII));
                 String reply = new String(Clients.readN(next.getInputStream(), 10), StandardCharsets.US_ASCII);
                 assertThat(reply).isEqualTo("done fast ");
             }
-            assertThat(server.reusedConnections()).isGreaterThanOrEqualTo(1);
+            assertThat(handler.appliedOnLoop).as("results applied, each on the loop").containsOnly(true).hasSize(2);
         } finally {
+            handler.slowGate.countDown();
             handler.workers.shutdownNow();
             server.shutdown(Duration.ofSeconds(5));
         }

@@ -99,7 +99,7 @@ class LoopRegistrationTest {
         Recording handler = new Recording();
         EventBase loop = new EventBase(0, "open-").start();
         BufferPool pool = new BufferPool(4096, 1 << 16, 1 << 20);
-        LoopConnections connections = new LoopConnections(loop, pool, new AtomicLong(), 16);
+        LoopConnections connections = new LoopConnections(loop, pool, new AtomicLong());
         try (ServerSocketChannel server = ServerSocketChannel.open()) {
             server.bind(new InetSocketAddress("127.0.0.1", 0));
             BoundListener listener = new BoundListener(ListenerSpec.of("line", 0, handler), server,
@@ -107,7 +107,7 @@ class LoopRegistrationTest {
             try (Socket client = Clients.connect(listener.port())) {
                 SocketChannel socket = server.accept();
                 assertThat(listener.tryOpen()).isTrue();
-                assertThat(connections.tryReserveHandOff()).isTrue();
+                assertThat(loop.tryReserveHandOff(16)).isTrue();
                 socket.close(); // dies between the acceptor's hand-off and the loop's open
                 loop.execute(() -> connections.open(socket, listener));
 

@@ -44,6 +44,9 @@ class PackagingIT {
             assertThat(imports.lines().map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList())
                     .containsExactlyInAnyOrder("io.evbase.boot.EvbaseAutoConfiguration",
                             "io.evbase.boot.EvbaseActuatorAutoConfiguration");
+            assertThat(text(jar, "META-INF/spring.factories"))
+                    .contains("org.springframework.boot.diagnostics.FailureAnalyzer")
+                    .contains("io.evbase.boot.ListenerBindFailureAnalyzer");
             Manifest manifest = jar.getManifest();
             assertThat(manifest.getMainAttributes().getValue("Main-Class")).isNull();
             assertThat(manifest.getMainAttributes().getValue("Start-Class")).isNull();

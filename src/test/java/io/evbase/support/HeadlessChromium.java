@@ -296,9 +296,13 @@ public final class HeadlessChromium implements AutoCloseable {
             return result.path("result").path("value");
         }
 
-        /** Writes a PNG of the whole page (the viewport stretched to the page's height) to {@code file}. */
+        /**
+         * Writes a PNG of the whole page to {@code file}: the viewport is fitted to the page's height (and stays so;
+         * {@link #resize} it back if needed).
+         */
         public void screenshot(Path file) throws IOException {
             int width = evaluate("document.documentElement.clientWidth").asInt();
+            resize(width, 100); // the document's height, not the viewport's
             int height = evaluate("Math.ceil(document.documentElement.scrollHeight)").asInt();
             resize(width, height);
             String data = command("Page.captureScreenshot", object().put("format", "png")).get("data").asString();

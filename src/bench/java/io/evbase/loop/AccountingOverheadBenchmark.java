@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.LongAdder;
  * as it ever can. Reports messages per second and the loop thread's CPU time per message (steadier than
  * throughput on a shared machine).
  *
- * <p>Usage: {@code java -cp ... io.evbase.loop.AccountingOverheadBenchmark [seconds] [clients] [size]}.
+ * <p>Usage: {@code java -cp ... io.evbase.loop.AccountingOverheadBenchmark [seconds] [clients] [size]};
+ * {@code bench/run.sh --only accounting} runs it both ways.
  *
  * <p>Threading: the main thread measures, one thread per client.
  */
@@ -75,6 +76,8 @@ public final class AccountingOverheadBenchmark {
         double cpuPerMessage = (double) (c1 - c0) / Math.max(1, m1 - m0);
         System.out.printf(Locale.ROOT, "accounting=%s clients=%d size=%d messages/s=%.0f loop-cpu-ns/message=%.1f%n",
                 EventBase.accounting(), clients, size, rate, cpuPerMessage);
+        System.out.printf(Locale.ROOT, "RESULT accounting=%s ops_per_s=%.0f loop_cpu_ns_per_op=%.1f%n",
+                EventBase.accounting(), rate, cpuPerMessage);
     }
 
     private static void pingPong(int port, int size, LongAdder messages, AtomicBoolean stop) {

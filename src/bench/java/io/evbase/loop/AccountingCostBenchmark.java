@@ -12,7 +12,8 @@ import java.util.Locale;
  * the longest-callback check.</li>
  * </ul>
  * Divide by the loop's CPU time per echo message ({@link AccountingOverheadBenchmark}) for the overhead; on a
- * shared machine this is steadier than comparing throughputs. A main class, not a test.
+ * shared machine this is steadier than comparing throughputs. A main class, not a test; {@code bench/run.sh --only
+ * accounting} runs it (the last line, {@code RESULT ...}, is what it records).
  *
  * <p>Threading: single-threaded.
  */
@@ -35,6 +36,7 @@ public final class AccountingCostBenchmark {
         System.out.printf(Locale.ROOT, "accounting cost: %.1f ns per iteration with one I/O event, %.1f ns per task"
                 + " (best of 5 x %d)%n", bestIteration, bestTask, rounds);
         System.out.printf(Locale.ROOT, "(iterations counted: %d)%n", stats.iterations());
+        System.out.printf(Locale.ROOT, "RESULT iteration_ns=%.1f task_ns=%.1f%n", bestIteration, bestTask);
     }
 
     /** What onReady and the end of run() add for an iteration that handles one ready key. */
@@ -45,7 +47,7 @@ public final class AccountingCostBenchmark {
             long start = System.nanoTime();
             stats.ioEvent();
             stats.recordCallback(System.nanoTime() - start, handler);
-            stats.addBusy(System.nanoTime() - workStart);
+            stats.addBusy(workStart, System.nanoTime());
         }
         return (System.nanoTime() - t0) / (double) rounds - nanoTimeCost(rounds / 10);
     }
