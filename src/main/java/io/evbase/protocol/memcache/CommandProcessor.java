@@ -55,6 +55,8 @@ final class CommandProcessor implements CommandSink {
     private boolean pendingSetStale;
     /** Non-null while the pending storage command is an {@code ms}: its reply flags. */
     private MetaCommands.PendingMeta pendingMeta;
+    /** Bytes of values the output refers to, charged to the store's reference budget. */
+    private long referenced;
     /** What the value in flight is charged in the store's budget (0: none), given back when it ends. */
     private long pendingCharge;
     private final MemcacheAccess access;
@@ -381,11 +383,32 @@ final class CommandProcessor implements CommandSink {
     }
 
     /**
-     * Writes a value's data block (with its CRLF) to the output: the one place replies take values from items,
-     * so that writing them by reference rather than by copy is a change of this line.
+     * Writes a value's data block (with its CRLF) to the output: the one place replies take values from items.
+     * A value of a chunk or more is written by reference, not copied, when the store's budget for references has
+     * room ({@link MemcacheStore#chargeReference}): an item's array is never modified once stored (every change
+     * makes a new item), so the output reads it in place and a large reply holds no pooled memory while it waits
+     * for the socket. The charge is given back as the output drains ({@link #syncReferences}).
      */
     void writeValue(byte[] data) {
-        out.write(data);
+        if (data.length >= out.chunkSize() && store.chargeReference(data.length)) {
+            referenced += data.length;
+            out.writeShared(data, 0, data.length);
+        } else {
+            out.write(data);
+        }
+    }
+
+    /**
+     * Gives back the reference charges the output no longer needs (it holds at most its readable bytes of them);
+     * returns what stays charged.
+     */
+    long syncReferences() {
+        long queued = out.readableBytes();
+        if (referenced > queued) {
+            store.releaseReference(referenced - queued);
+            referenced = queued;
+        }
+        return referenced;
     }
 
     // ---------------------------------------------------------------- storage
@@ -479,6 +502,8 @@ final class CommandProcessor implements CommandSink {
     /** The connection closed: gives back what it held in the store's budget (a value it was still receiving). */
     void close() {
         releaseCharge();
+        store.releaseReference(referenced);
+        referenced = 0;
         getLine = null;
         pendingKey = null;
         pendingMeta = null;

@@ -5,6 +5,7 @@ import io.evbase.net.Connection;
 import io.evbase.protocol.ProtocolHandler;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -28,6 +29,8 @@ public final class MemcacheHandler implements ProtocolHandler {
      * libmemcached's memcapable expects 1.6 semantics from a version starting with 1.6.
      */
     public static final String VERSION = "1.6.18";
+    /** How often a connection whose output refers to stored values gives back what it has written meanwhile. */
+    private static final long REFERENCE_CHECK_MILLIS = 50;
     private static final byte[] TOO_MANY = "ERROR Too many open connections\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final MemcacheContext ctx;
@@ -111,6 +114,8 @@ public final class MemcacheHandler implements ProtocolHandler {
         private boolean resumePosted;
         /** The last drive stopped because the output was full. */
         private boolean paused;
+        /** A look at the references the output still holds is scheduled. */
+        private boolean referenceCheck;
         private long readSeen;
         private long writtenSeen;
 
@@ -133,6 +138,7 @@ public final class MemcacheHandler implements ProtocolHandler {
                 // having been marked unwritable: then no writability change will call back. Look again after it.
                 resumeLater();
             }
+            syncReferencesLater();
             // A value being received (or swallowed) has left the input: the read timeout must still see it.
             RequestParser.State state = processor.parser.state();
             connection.requestInProgress(state == RequestParser.State.VALUE || state == RequestParser.State.SWALLOW);
@@ -156,6 +162,22 @@ public final class MemcacheHandler implements ProtocolHandler {
                     drive(); // the handle flushes after it
                 }
             });
+        }
+
+        /**
+         * Values the output refers to are charged to the store until written: gives back what was written since the
+         * last look and, while some remain, looks again a little later (the socket drains without calling back).
+         */
+        void syncReferencesLater() {
+            if (processor.syncReferences() == 0 || referenceCheck) {
+                return;
+            }
+            referenceCheck = true;
+            Connection.Handle handle = connection.handle();
+            connection.loop().schedule(() -> handle.execute(c -> {
+                referenceCheck = false;
+                syncReferencesLater();
+            }), REFERENCE_CHECK_MILLIS, TimeUnit.MILLISECONDS);
         }
 
         /** Adds the connection's byte counts since the last look to the shared totals. */

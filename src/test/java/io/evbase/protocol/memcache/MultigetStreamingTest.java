@@ -92,6 +92,27 @@ class MultigetStreamingTest {
     }
 
     @Test
+    void largeValuesAreReferencedWithinTheStoresBudgetThenCopied() {
+        MemcacheStore store = new MemcacheStore(8L << 20, 1 << 20, new ManualClock()); // references: 2 MB at most
+        ParserHarness h = withBigValue(store);
+        h.feed("get" + " big".repeat(30) + "\r\n");
+        long value = VALUE + 2;
+        assertThat(store.referencedBytes()).as("references up to a quarter of the limit")
+                .isEqualTo((2L << 20) / value * value);
+        assertThat(h.pool.inUseBytes()).as("the rest copied into pooled memory")
+                .isGreaterThanOrEqualTo((30 - (2L << 20) / value) * value);
+        assertThat(h.processor.syncReferences()).as("nothing written yet").isEqualTo(store.referencedBytes());
+        String reply = h.output();
+        assertThat(reply).hasSize((int) (30 * (("VALUE big 7 " + VALUE + "\r\n").length() + value) + 5));
+        assertThat(h.processor.syncReferences()).isZero();
+        assertThat(store.referencedBytes()).isZero();
+        h.feed("get big\r\n");
+        assertThat(store.referencedBytes()).isEqualTo(value);
+        h.processor.close();
+        assertThat(store.referencedBytes()).as("a closed connection gives its references back").isZero();
+    }
+
+    @Test
     void manyMissesNeedNoOutputRoom() {
         ParserHarness h = withBigValue(new MemcacheStore(64L << 20, 1 << 20, new ManualClock()));
         h.highWatermark = 0; // as unwritable as it gets once anything is written
