@@ -121,7 +121,7 @@ public final class MemcacheHandler implements ProtocolHandler {
 
         Session(Connection connection) {
             this.connection = connection;
-            this.processor = new CommandProcessor(ctx, connection.output(), this);
+            this.processor = new CommandProcessor(ctx, connection.output(), this, connection::bytesWritten);
             this.writable = connection::isWritable;
         }
 
@@ -165,7 +165,7 @@ public final class MemcacheHandler implements ProtocolHandler {
         }
 
         /**
-         * Values the output refers to are charged to the store until written: gives back what was written since the
+         * Values the output refers to are counted by the store until written: gives back those written since the
          * last look and, while some remain, looks again a little later (the socket drains without calling back).
          */
         void syncReferencesLater() {

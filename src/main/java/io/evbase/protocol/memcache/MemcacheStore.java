@@ -41,8 +41,6 @@ public final class MemcacheStore {
      * compressed oops.
      */
     public static final int ITEM_OVERHEAD = 160;
-    /** Replies may refer to at most 1/REFERENCE_SHARE of the memory limit of stored values (see chargeReference). */
-    public static final int REFERENCE_SHARE = 4;
     /** The memory limit may be at most 1/HEAP_SHARE of the JVM's maximum heap. */
     public static final int HEAP_SHARE = 2;
     /** memcached's REALTIME_MAXDELTA: exptimes up to 30 days are relative. */
@@ -59,8 +57,7 @@ public final class MemcacheStore {
     private final ConcurrentMap<ItemKey, Item> map;
     private final AtomicLong casIds = new AtomicLong();
     private final InFlightValues inFlight;
-    /** Bytes of stored values that replies waiting for their socket refer to instead of holding copies. */
-    private final AtomicLong referenced = new AtomicLong();
+    private final ValueReferences references = new ValueReferences(() -> this.memoryLimit);
     /** memcached's settings.oldest_live and oldest_cas: the flush horizon. */
     private volatile long oldestLive;
     private volatile long oldestCas;
@@ -151,35 +148,14 @@ public final class MemcacheStore {
         return inFlight.charged();
     }
 
-    /**
-     * Charges {@code bytes} of a value a reply is about to refer to rather than copy. A referenced array stays
-     * reachable until the reply is written, also once the item is evicted or replaced, so references are bounded
-     * too: at most 1/{@link #REFERENCE_SHARE} of the memory limit across all connections. False when that is taken:
-     * the caller copies the value instead, into pooled memory, which the pool's budget bounds.
-     */
-    boolean chargeReference(long bytes) {
-        long max = memoryLimit / REFERENCE_SHARE;
-        while (true) {
-            long cur = referenced.get();
-            if (bytes > max - cur) {
-                return false;
-            }
-            if (referenced.compareAndSet(cur, cur + bytes)) {
-                return true;
-            }
-        }
+    /** The stored values replies refer to instead of copying them, bounded by a share of the limit. */
+    ValueReferences references() {
+        return references;
     }
 
-    /** Gives back references charged with {@link #chargeReference}. */
-    void releaseReference(long bytes) {
-        if (bytes > 0) {
-            referenced.addAndGet(-bytes);
-        }
-    }
-
-    /** Bytes of stored values that replies refer to. */
+    /** Bytes of the distinct stored values that replies refer to. */
     public long referencedBytes() {
-        return referenced.get();
+        return references.charged();
     }
 
     /** Items held, expired ones not yet reclaimed included (as memcached's curr_items). */
