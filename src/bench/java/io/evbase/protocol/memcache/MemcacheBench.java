@@ -19,7 +19,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The memcache hot paths without sockets: the request parser cutting pipelined command lines out of an input
- * chain (per command), and the shared store's get and set (per operation).
+ * chain (per command), a whole get command through the processor, the store's get through the probe key the get
+ * command uses, and the shared store's get and set (per operation).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -41,6 +42,9 @@ public class MemcacheBench {
     int lines;
     MemcacheStore store;
     ItemKey[] keys;
+    byte[][] getLines;
+    BufferChain output;
+    CommandProcessor processor;
     byte[] value;
     int next;
 
@@ -74,6 +78,14 @@ public class MemcacheBench {
             keys[i] = ItemKey.copyOf(k, 0, k.length);
             store.store(StoreMode.SET, keys[i], value.clone(), 0, 0, 0, 0, false);
         }
+        getLines = new byte[KEYS][];
+        for (int i = 0; i < KEYS; i++) {
+            getLines[i] = ("get " + key(i) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        }
+        BufferPool.Cache cache = pool.newCache("bench-commands");
+        output = new BufferChain(cache);
+        processor = new CommandProcessor(new MemcacheContext(store, MemcacheSettings.defaults(), ServerStatsSource.NONE),
+                output, reply -> { });
     }
 
     static String key(int i) {
@@ -86,6 +98,28 @@ public class MemcacheBench {
         input.write(batch);
         parser.process(input, () -> true);
         return lines;
+    }
+
+    /**
+     * A get through the loop thread's probe key, as the get command looks keys up: copies the key out of the command
+     * line and hashes it with the seeded SipHash; must allocate nothing (run with {@code -prof gc}).
+     */
+    @Benchmark
+    public Object probeGet() {
+        next = (next + 7919) % KEYS;
+        byte[] k = keys[next].bytes;
+        return store.get(ItemKey.probe().set(k, 0, k.length), true);
+    }
+
+    /** A whole {@code get} command of one key: parse, look up, write the reply, which is then discarded. */
+    @Benchmark
+    public long getCommand() {
+        next = (next + 7919) % KEYS;
+        input.write(getLines[next]);
+        processor.parser.process(input, () -> true);
+        long n = output.readableBytes();
+        output.skip(n);
+        return n;
     }
 
     @Benchmark
