@@ -3,6 +3,7 @@ package io.evbase.protocol.memcache;
 import io.evbase.buffer.BufferChain;
 import io.evbase.net.CloseReason;
 import io.evbase.net.Connection;
+import io.evbase.net.ConnectionHandle;
 import io.evbase.protocol.ProtocolHandler;
 import io.evbase.protocol.Session;
 import java.nio.charset.StandardCharsets;
@@ -165,7 +166,7 @@ public final class MemcacheHandler implements ProtocolHandler<MemcacheHandler.Me
                 return;
             }
             referenceCheck = true;
-            Connection.Handle handle = connection.handle();
+            ConnectionHandle handle = connection.handle();
             connection.loop().schedule(() -> handle.execute(c -> {
                 referenceCheck = false;
                 syncReferencesLater();
