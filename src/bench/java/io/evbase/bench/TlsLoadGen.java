@@ -284,15 +284,13 @@ public final class TlsLoadGen {
             c.start();
         }
         Thread.sleep((long) (warmup * 1000));
-        long cpu0 = ProcStat.cpuNanos(serverPid);
-        long user0 = ProcStat.userNanos(serverPid);
+        ProcStat.Cpu cpu0 = ProcStat.cpu(serverPid, "");
         long t0 = System.nanoTime();
         recording = true;
         Thread.sleep((long) (duration * 1000));
         recording = false;
         long t1 = System.nanoTime();
-        long cpu1 = ProcStat.cpuNanos(serverPid);
-        long user1 = ProcStat.userNanos(serverPid);
+        ProcStat.Cpu cpu1 = ProcStat.cpu(serverPid, "");
         stop = true;
         Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
         long ops = 0;
@@ -324,13 +322,7 @@ public final class TlsLoadGen {
         LoadGen.kv(sb, "p99_us", LoadGen.us(h.getValueAtPercentile(99)));
         LoadGen.kv(sb, "p999_us", LoadGen.us(h.getValueAtPercentile(99.9)));
         LoadGen.kv(sb, "max_us", LoadGen.us(h.getMaxValue()));
-        if (serverPid > 0 && cpu0 >= 0 && cpu1 >= 0) {
-            LoadGen.kv(sb, "server_cpu_s", String.format(Locale.ROOT, "%.2f", (cpu1 - cpu0) / 1e9));
-            LoadGen.kv(sb, "server_cpu_us_per_op", String.format(Locale.ROOT, "%.3f",
-                    ops == 0 ? 0 : (cpu1 - cpu0) / 1e3 / ops));
-            LoadGen.kv(sb, "server_user_pct", String.format(Locale.ROOT, "%.0f",
-                    cpu1 == cpu0 ? 0 : 100.0 * (user1 - user0) / (cpu1 - cpu0)));
-        }
+        LoadGen.cpuFields(sb, cpu0, cpu1, ops, "op");
         return sb.toString();
     }
 
