@@ -1,12 +1,13 @@
 """A TLS client on Python's ssl module, for evbase's tests.
 
     python3 client.py HOST PORT CAFILE [--tls 1.2|1.3] [--cert FILE --key FILE] [--send TEXT] [--expect N]
-                      [--repeat K]
+                      [--repeat K] [--until-close yes]
 
 Connects (checking the server's certificate against CAFILE and its name, localhost), sends TEXT (with \\r\\n
 escapes) K times, reads until N bytes arrived per send, sends close_notify and prints one line of JSON: the
-negotiated protocol and cipher, the bytes received (text), and whether the server answered close_notify.
-Exit status 2 with the error on stderr if the handshake fails.
+negotiated protocol and cipher, the bytes received (text), and whether the server answered close_notify. With
+--until-close, reads instead until the server closes and reports whether it sent close_notify before its FIN
+(serverCloseNotify). Exit status 2 with the error on stderr if the handshake fails.
 """
 import json
 import socket
@@ -32,9 +33,10 @@ def main():
     send = opts.get('--send', '').encode('latin-1').decode('unicode_escape').encode('latin-1')
     expect = int(opts.get('--expect', len(send)))
     repeat = int(opts.get('--repeat', '1'))
+    until_close = opts.get('--until-close') == 'yes'
     raw = socket.create_connection((host, port), timeout=20)
     try:
-        tls = ctx.wrap_socket(raw, server_hostname='localhost')
+        tls = ctx.wrap_socket(raw, server_hostname='localhost', suppress_ragged_eofs=not until_close)
         # TLS 1.3 reports a missing client certificate only at the first read: read once before failing over.
         received = b''
         for _ in range(repeat):
@@ -47,6 +49,19 @@ def main():
                     break
                 received += chunk
         result = {'protocol': tls.version(), 'cipher': tls.cipher()[0], 'received': received.decode('latin-1')}
+        if until_close:
+            try:
+                while True:
+                    chunk = tls.recv(65536)
+                    if not chunk:
+                        break
+                    received += chunk
+                result['serverCloseNotify'] = True
+            except ssl.SSLEOFError:
+                result['serverCloseNotify'] = False
+            result['received'] = received.decode('latin-1')
+            print(json.dumps(result))
+            return
         try:
             tls.unwrap()  # close_notify, and the server's in return
             result['closeNotify'] = True

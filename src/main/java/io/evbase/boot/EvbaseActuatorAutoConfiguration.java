@@ -2,8 +2,12 @@ package io.evbase.boot;
 
 import io.evbase.loop.LoopSampler;
 import io.evbase.loop.StallWatchdog;
+import io.evbase.net.ListenerSpec;
 import io.evbase.net.Server;
+import io.evbase.net.tls.ListenerTls;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.List;
+import java.util.Objects;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -18,6 +22,7 @@ import org.springframework.boot.health.application.ReadinessStateHealthIndicator
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 
 /**
@@ -57,6 +62,15 @@ public final class EvbaseActuatorAutoConfiguration {
         @ConditionalOnEnabledHealthIndicator("reactor")
         EvbaseHealthIndicator reactorHealthIndicator(Server server, StallWatchdog watchdog) {
             return new EvbaseHealthIndicator(server, watchdog);
+        }
+
+        /** The {@code tls} contributor: each TLS listener's certificate and reloads (only with TLS listeners). */
+        @Bean
+        @ConditionalOnMissingBean(name = "tlsHealthIndicator")
+        @ConditionalOnEnabledHealthIndicator("tls")
+        @Conditional(OnTlsListenerCondition.class)
+        EvbaseTlsHealthIndicator tlsHealthIndicator(Server server) {
+            return new EvbaseTlsHealthIndicator(() -> tlsListeners(server));
         }
 
         /** Replaces Spring Boot's readiness indicator, which the readiness probe group contains. */
@@ -101,8 +115,19 @@ public final class EvbaseActuatorAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
+        TlsMetrics evbaseTlsMetrics(Server server) {
+            return new TlsMetrics(tlsListeners(server));
+        }
+
+        @Bean
+        @ConditionalOnMissingBean
         BufferMetrics evbaseBufferMetrics(Server server) {
             return new BufferMetrics(server);
         }
+    }
+
+    /** The TLS of the listeners that have it. */
+    static List<ListenerTls> tlsListeners(Server server) {
+        return server.listenerConfigs().stream().map(ListenerSpec::tls).filter(Objects::nonNull).toList();
     }
 }

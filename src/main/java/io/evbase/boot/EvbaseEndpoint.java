@@ -153,7 +153,8 @@ public class EvbaseEndpoint {
                 closed.put(r.tag(), l.closed(r));
             }
             list.add(new ListenerDescriptor(l.name(), l.port(), l.config().protocol(), l.openConnections(),
-                    l.accepted(), rejected, closed, l.bytesRead(), l.bytesWritten(), paused));
+                    l.accepted(), rejected, closed, l.bytesRead(), l.bytesWritten(), paused,
+                    l.config().tls() == null ? null : TlsDescriptor.of(l.config().tls())));
         }
         return list;
     }
@@ -281,10 +282,11 @@ public class EvbaseEndpoint {
      *
      * @param rejected connections refused at accept, by reason
      * @param closed   connections closed, by reason
+     * @param tls      the listener's TLS: certificate, handshakes, reloads; null on a plaintext listener
      */
     public record ListenerDescriptor(String name, int port, String protocol, int open, long accepted,
             Map<String, Long> rejected, Map<String, Long> closed, long bytesRead, long bytesWritten,
-            boolean acceptPaused) implements OperationResponseBody {
+            boolean acceptPaused, TlsDescriptor tls) implements OperationResponseBody {
     }
 
     /**
@@ -324,13 +326,17 @@ public class EvbaseEndpoint {
      * @param age   time since accept, in milliseconds
      * @param idle  time since the last byte moved, in milliseconds
      * @param state {@code open}, {@code draining}, {@code flushing} or {@code lingering}
+     * @param tls   the negotiated TLS protocol; empty on a plaintext listener and while the handshake runs
+     * @param peer  the subject of the client's certificate (TLS client authentication), or empty
      */
     public record ConnectionDescriptor(long id, String listener, int loop, String remoteAddress, long age, long idle,
-            String state, long inputBytes, long outputBytes, long bytesRead, long bytesWritten) {
+            String state, long inputBytes, long outputBytes, long bytesRead, long bytesWritten, String tls,
+            String peer) {
 
         static ConnectionDescriptor of(ConnectionInfo c) {
             return new ConnectionDescriptor(c.id(), c.listener(), c.loop(), c.remoteAddress(), c.age().toMillis(),
-                    c.idle().toMillis(), c.state(), c.inputBytes(), c.outputBytes(), c.bytesRead(), c.bytesWritten());
+                    c.idle().toMillis(), c.state(), c.inputBytes(), c.outputBytes(), c.bytesRead(), c.bytesWritten(),
+                    c.tls(), c.peerSubject());
         }
     }
 }

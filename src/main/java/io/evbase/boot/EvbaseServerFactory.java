@@ -4,6 +4,7 @@ import io.evbase.buffer.BufferPool;
 import io.evbase.loop.EventBaseGroup;
 import io.evbase.net.ListenerSpec;
 import io.evbase.net.Server;
+import io.evbase.net.tls.ListenerTls;
 import io.evbase.protocol.ProtocolHandler;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,6 +17,7 @@ import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.BeanNotOfRequiredTypeException;
 import org.springframework.beans.factory.config.ConfigurableBeanFactory;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -68,10 +70,30 @@ final class EvbaseServerFactory {
             return new ListenerSpec(name, protocol, l.getBindAddress(), l.getPort(), l.getBacklog(), handler,
                     l.getIdleTimeout(), l.getReadTimeout(), l.getWriteTimeout(), toInt(name, l.getReadHighWatermark()),
                     toInt(name, l.getWriteHighWatermark()), toInt(name, l.getWriteLowWatermark()), maxConnections,
-                    l.getMaxRequestsInFlight(), blockingExecutor);
+                    l.getMaxRequestsInFlight(), blockingExecutor, tls(name, l.getSsl(), beans));
         } catch (IllegalArgumentException e) {
             throw new InvalidListenerException(name, prefix + ": " + e.getMessage(),
                     "Fix the " + prefix + ".* properties named above.");
+        }
+    }
+
+    /** The listener's TLS from its SSL bundle, or null without one. */
+    private static ListenerTls tls(String name, EvbaseProperties.Ssl ssl, ListableBeanFactory beans) {
+        if (!ssl.isEnabled()) {
+            return null;
+        }
+        String property = "evbase.listeners." + name + ".ssl.bundle";
+        SslBundles bundles = beans.getBeanProvider(SslBundles.class).getIfAvailable();
+        if (bundles == null) {
+            throw new InvalidListenerException(name, property + " is set but the application has no SSL bundles",
+                    "Let Spring Boot's SslAutoConfiguration run, or define an SslBundles bean.");
+        }
+        try {
+            return EvbaseTls.create(name, ssl, bundles);
+        } catch (IllegalStateException e) {
+            throw new InvalidListenerException(name, e.getMessage(), "Define the SSL bundle spring.ssl.bundle.pem."
+                    + ssl.getBundle() + " (certificate and private-key) or spring.ssl.bundle.jks." + ssl.getBundle()
+                    + ", with files that can be read, or unset " + property + ".");
         }
     }
 

@@ -24,7 +24,12 @@ public enum CloseReason {
      * A reply needed memory and the buffer pool was at its budget: closed at once, its queued output dropped, so
      * that the memory it held goes to the connections that can still be served.
      */
-    NO_MEMORY;
+    NO_MEMORY,
+    /**
+     * The TLS layer ended it: a handshake that failed or ran out of time, a plaintext client on a TLS listener, a
+     * refused renegotiation, a broken record. Why is counted by the listener's TLS counters.
+     */
+    TLS;
 
     /** Lower-case tag value, e.g. {@code idle_timeout}. */
     public String tag() {

@@ -11,6 +11,7 @@ import io.evbase.buffer.BufferChain;
 import io.evbase.loop.EventBase;
 import io.evbase.loop.IoHandle;
 import io.evbase.loop.IoRegistration;
+import io.evbase.net.tls.TlsFailureException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SelectionKey;
@@ -85,7 +86,7 @@ public final class Connection implements IoHandle {
         this.input = new BufferChain(owner.bufferCache());
         this.replies = new ReplyQueue(owner.bufferCache());
         this.timeouts = new ConnectionTimeouts(loop, this::onTimer);
-        this.socket = new ConnectionSocket();
+        this.socket = new ConnectionSocket(this, owner.bufferCache());
         this.session = new SessionInvoker(this);
     }
 
@@ -299,7 +300,7 @@ public final class Connection implements IoHandle {
             try {
                 n = socket.read(input, (int) Math.min(room, MAX_READ_PER_EVENT));
             } catch (IOException e) {
-                closeNow(CloseReason.RESET); // the peer is gone: what it sent and is still unanswered is dropped
+                closeNow(closeReasonOf(e)); // the peer is gone: what it sent and is still unanswered is dropped
                 return;
             }
             if (n > 0) {
@@ -330,10 +331,10 @@ public final class Connection implements IoHandle {
      */
     private void afterCallback() {
         while (state != CLOSED) {
-            if (replies.sendableBytes() > 0 && !writeOut()) {
+            if ((replies.sendableBytes() > 0 || socket.hasPendingOutput()) && !writeOut()) {
                 return; // reset while writing
             }
-            if (state == FLUSHING && replies.isEmpty()) {
+            if (state == FLUSHING && replies.isEmpty() && !socket.hasPendingOutput()) {
                 finishClose();
                 return;
             }
@@ -394,7 +395,7 @@ public final class Connection implements IoHandle {
         try {
             n = socket.write(replies);
         } catch (IOException e) {
-            closeNow(CloseReason.RESET); // the peer is gone: what it asked for and is still queued is dropped
+            closeNow(closeReasonOf(e)); // the peer is gone: what it asked for and is still queued is dropped
             return false;
         }
         timeouts.wrote(n, replies.sendableBytes(), System.nanoTime());
@@ -414,6 +415,24 @@ public final class Connection implements IoHandle {
     /** True while reading waits for the pool to have memory. */
     boolean waitsForMemory() {
         return state != CLOSED && socket.waitingForMemory();
+    }
+
+    /** The TLS layer asked for a read: a delegated task finished, or the end of the input is to be reported. */
+    void transportResumed() {
+        socket.resumed();
+        if (isOpen()) {
+            readAndDispatch();
+        }
+    }
+
+    /** A socket failure is a reset, unless the TLS layer failed (a handshake, a plaintext client, a bad record). */
+    private static CloseReason closeReasonOf(IOException e) {
+        return e instanceof TlsFailureException ? CloseReason.TLS : CloseReason.RESET;
+    }
+
+    /** The socket side, for the owner's listing (the TLS protocol and peer). Loop thread only. */
+    ConnectionSocket socket() {
+        return socket;
     }
 
     /** Called by the owner: the pool may have memory again; read what waited in the socket. */
@@ -494,6 +513,7 @@ public final class Connection implements IoHandle {
 
     /** Every reply is with the kernel: close, lingering unless the peer has already finished sending. */
     private void finishClose() {
+        socket.closeOutbound(); // TLS: close_notify after the last reply
         if (socket.inputEnded()) {
             closeNow(closeReason); // nothing more can arrive: the close sends a FIN behind the queued replies
         } else {

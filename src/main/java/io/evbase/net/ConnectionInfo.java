@@ -15,8 +15,12 @@ import java.time.Duration;
  * @param inputBytes  bytes read and not yet consumed
  * @param outputBytes bytes queued for the peer, those held behind a pending reply included
  * @param bytesRead   bytes read over its life
- * @param bytesWritten bytes written over its life
+ * @param bytesWritten bytes written over its life (on a TLS listener, ciphertext: what crossed the socket)
+ * @param tls         the negotiated TLS protocol (e.g. {@code TLSv1.3}); empty on a plaintext listener and while the
+ *                    handshake runs
+ * @param peerSubject the subject of the client's certificate (TLS with client authentication), or empty
  */
 public record ConnectionInfo(long id, String listener, int loop, String remoteAddress, Duration age, Duration idle,
-        String state, long inputBytes, long outputBytes, long bytesRead, long bytesWritten) {
+        String state, long inputBytes, long outputBytes, long bytesRead, long bytesWritten, String tls,
+        String peerSubject) {
 }

@@ -2,7 +2,10 @@ package io.evbase.net;
 
 import io.evbase.buffer.BufferBudgetExceededException;
 import io.evbase.buffer.BufferChain;
+import io.evbase.buffer.BufferPool;
 import io.evbase.loop.IoRegistration;
+import io.evbase.net.tls.ListenerTls;
+import io.evbase.net.tls.TlsTransport;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -17,6 +20,12 @@ import java.util.logging.Logger;
  * gathering writes from the reply queue, the interest set, the byte counters (its own and its listener's).
  * {@link Connection} decides what to do; this does it to the socket.
  *
+ * <p>On a TLS listener the socket is seen through a {@link TlsTransport}: reads hand back plaintext (the ciphertext
+ * is read with the same limits), writes take plaintext, and the transport's own needs (handshake messages,
+ * close_notify, a delegated task's resumption, the handshake timeout) come through {@link #hasPendingOutput()},
+ * {@link #interest}, {@link #closeOutbound()} and the connection's {@code transportResumed} and
+ * {@code closeNow(TLS)}. The byte counters count what crosses the socket (ciphertext).
+ *
  * <p>Threading: the connection's loop thread only, except {@link #bytesRead()} and {@link #bytesWritten()}, which
  * any thread may read.
  */
@@ -24,7 +33,13 @@ final class ConnectionSocket {
 
     private static final Logger LOG = Logger.getLogger(ConnectionSocket.class.getName());
 
+    private final Connection connection;
+    private final BufferPool.Cache cache;
     private SocketChannel channel;
+    /** The TLS layer on a TLS listener, else null. */
+    private TlsTransport tls;
+    /** Ciphertext the TLS layer wrote that is already in the counters. */
+    private long tlsWrittenCounted;
     private IoRegistration registration;
     private BoundListener listener;
     /** The peer's FIN was read: nothing more will come. */
@@ -42,11 +57,22 @@ final class ConnectionSocket {
     private volatile long bytesRead;
     private volatile long bytesWritten;
 
+    ConnectionSocket(Connection connection, BufferPool.Cache cache) {
+        this.connection = connection;
+        this.cache = cache;
+    }
+
     /** Takes over {@code socket}, registered with the loop (for reading) by the connection's owner. */
     void open(SocketChannel socket, IoRegistration loopRegistration, BoundListener owner) {
         channel = socket;
         registration = loopRegistration;
         listener = owner;
+        ListenerTls listenerTls = owner.config().tls();
+        if (listenerTls != null) {
+            ConnectionHandle handle = connection.handle();
+            tls = new TlsTransport(listenerTls, socket, connection.remoteAddress(), cache, connection.loop(),
+                    () -> handle.execute(Connection::transportResumed), () -> connection.closeNow(CloseReason.TLS));
+        }
     }
 
     SocketChannel channel() {
@@ -58,9 +84,27 @@ final class ConnectionSocket {
      *
      * @return bytes read, 0 when none came (or there was no memory to read into: see {@link #waitingForMemory()}),
      *         or -1 at the peer's FIN
-     * @throws IOException the peer reset the connection, or the socket failed
+     * @throws IOException the peer reset the connection, or the socket failed; a
+     *         {@link io.evbase.net.tls.TlsFailureException} when the TLS layer failed
      */
     int read(BufferChain into, int max) throws IOException {
+        if (tls == null) {
+            return readRaw(into, max);
+        }
+        int n;
+        try {
+            n = tls.read(into, max, this::readRaw);
+        } finally {
+            countTlsWritten(); // the handshake's answers
+        }
+        if (n < 0) {
+            inputEnded = true;
+        }
+        return n;
+    }
+
+    /** Reads from the socket itself: plaintext, or a TLS listener's ciphertext. */
+    private int readRaw(BufferChain into, int max) throws IOException {
         int moved = 0;
         if (holdover >= 0) {
             try {
@@ -78,7 +122,7 @@ final class ConnectionSocket {
             return moved > 0 ? moved : probe();
         }
         if (n < 0) {
-            inputEnded = true;
+            inputEnded |= tls == null; // on TLS, the end is the transport's to report (after what it decrypts)
             return moved > 0 ? moved : -1;
         }
         counted(n, limit);
@@ -98,7 +142,7 @@ final class ConnectionSocket {
         probe.clear();
         int n = channel.read(probe);
         if (n < 0) {
-            inputEnded = true;
+            inputEnded |= tls == null;
             return -1;
         }
         waitingForMemory = true;
@@ -140,7 +184,7 @@ final class ConnectionSocket {
     }
 
     boolean waitingForMemory() {
-        return waitingForMemory;
+        return waitingForMemory || (tls != null && tls.waitingForMemory());
     }
 
     /** The pool may have memory again: the next read tries. */
@@ -148,8 +192,21 @@ final class ConnectionSocket {
         waitingForMemory = false;
     }
 
-    /** Writes what the socket takes of {@code replies}; returns the bytes written. */
+    /**
+     * Writes what the socket takes of {@code replies}; returns the bytes written (on a TLS listener the plaintext
+     * taken, or, when none was, the ciphertext written: progress either way).
+     */
     long write(ReplyQueue replies) throws IOException {
+        if (tls != null) {
+            long before = tlsWrittenCounted;
+            long taken;
+            try {
+                taken = tls.write(replies::writeTo);
+            } finally {
+                countTlsWritten();
+            }
+            return taken > 0 ? taken : tlsWrittenCounted - before;
+        }
         long n = replies.writeTo(channel);
         if (n > 0) {
             bytesWritten += n;
@@ -171,9 +228,48 @@ final class ConnectionSocket {
         }
     }
 
-    /** Asks the loop for exactly {@code ops} ({@link SelectionKey} bits) from now on. */
+    private void countTlsWritten() {
+        long n = tls.networkBytesWritten() - tlsWrittenCounted;
+        if (n > 0) {
+            tlsWrittenCounted += n;
+            bytesWritten += n;
+            listener.addWritten(n);
+        }
+    }
+
+    /** Ciphertext waits for the socket (TLS: handshake messages, alerts, close_notify, records). */
+    boolean hasPendingOutput() {
+        return tls != null && tls.hasPendingOutput();
+    }
+
+    /** A graceful close: TLS sends close_notify after the last reply. */
+    void closeOutbound() {
+        if (tls != null) {
+            tls.closeOutbound();
+            countTlsWritten();
+        }
+    }
+
+    /** The TLS layer's read request reached the loop (a delegated task finished). */
+    void resumed() {
+        if (tls != null) {
+            tls.resumed();
+        }
+    }
+
+    /** The negotiated TLS protocol, or null (plaintext, or the handshake not finished). */
+    String tlsProtocol() {
+        return tls == null ? null : tls.protocol();
+    }
+
+    /** The TLS client certificate's subject, or null. */
+    String peerSubject() {
+        return tls == null ? null : tls.peerSubject();
+    }
+
+    /** Asks the loop for exactly {@code ops} ({@link SelectionKey} bits) from now on (as TLS needs them). */
     void interest(int ops) {
-        registration.interestOps(ops);
+        registration.interestOps(tls == null ? ops : tls.interest(ops));
     }
 
     /**
@@ -190,7 +286,7 @@ final class ConnectionSocket {
         } catch (IOException e) {
             return false;
         }
-        interest(SelectionKey.OP_READ);
+        registration.interestOps(SelectionKey.OP_READ);
         return true;
     }
 
@@ -203,7 +299,7 @@ final class ConnectionSocket {
     boolean discard(BufferChain scratch) {
         int n;
         try {
-            n = read(scratch, Connection.MAX_READ_PER_EVENT);
+            n = readRaw(scratch, Connection.MAX_READ_PER_EVENT); // ciphertext too: nothing of it is wanted now
         } catch (IOException e) {
             n = -1;
         }
@@ -213,6 +309,9 @@ final class ConnectionSocket {
 
     /** Gives the registration back to the loop and closes the socket. */
     void close() {
+        if (tls != null) {
+            tls.release();
+        }
         registration.cancel();
         try {
             channel.close();
@@ -236,6 +335,8 @@ final class ConnectionSocket {
 
     /** Forgets the closed peer. */
     void reset() {
+        tls = null;
+        tlsWrittenCounted = 0;
         channel = null;
         registration = null;
         listener = null;

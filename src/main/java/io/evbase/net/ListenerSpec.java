@@ -1,5 +1,6 @@
 package io.evbase.net;
 
+import io.evbase.net.tls.ListenerTls;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -24,6 +25,8 @@ import java.util.concurrent.Executor;
  *                           at most; at the bound the connection stops reading and serving until one is written
  * @param blockingExecutor   runs the blocking work of {@link Connection#replyBlocking}; null for
  *                           {@link BlockingExecutors#shared()}
+ * @param tls                the listener's TLS (its connections are encrypted; handlers see plaintext), or null
+ *                           for plaintext
  */
 public record ListenerSpec(
         String name,
@@ -40,7 +43,8 @@ public record ListenerSpec(
         int writeLowWatermark,
         int maxConnections,
         int maxRequestsInFlight,
-        Executor blockingExecutor) {
+        Executor blockingExecutor,
+        ListenerTls tls) {
 
     /** Requests in flight per connection when nobody says otherwise. */
     public static final int DEFAULT_MAX_REQUESTS_IN_FLIGHT = 128;
@@ -68,6 +72,16 @@ public record ListenerSpec(
         writeTimeout = orZero(writeTimeout);
     }
 
+    /** A plaintext listener. */
+    public ListenerSpec(String name, String protocol, String bindAddress, int port, int backlog,
+            ConnectionHandler handler, Duration idleTimeout, Duration readTimeout, Duration writeTimeout,
+            int readHighWatermark, int writeHighWatermark, int writeLowWatermark, int maxConnections,
+            int maxRequestsInFlight, Executor blockingExecutor) {
+        this(name, protocol, bindAddress, port, backlog, handler, idleTimeout, readTimeout, writeTimeout,
+                readHighWatermark, writeHighWatermark, writeLowWatermark, maxConnections, maxRequestsInFlight,
+                blockingExecutor, null);
+    }
+
     private static Duration orZero(Duration d) {
         return d == null || d.isNegative() ? Duration.ZERO : d;
     }
@@ -81,36 +95,43 @@ public record ListenerSpec(
     public ListenerSpec withPort(int newPort) {
         return new ListenerSpec(name, protocol, bindAddress, newPort, backlog, handler, idleTimeout, readTimeout,
                 writeTimeout, readHighWatermark, writeHighWatermark, writeLowWatermark, maxConnections,
-                maxRequestsInFlight, blockingExecutor);
+                maxRequestsInFlight, blockingExecutor, tls);
     }
 
     public ListenerSpec withTimeouts(Duration idle, Duration read, Duration write) {
         return new ListenerSpec(name, protocol, bindAddress, port, backlog, handler, idle, read, write,
                 readHighWatermark, writeHighWatermark, writeLowWatermark, maxConnections, maxRequestsInFlight,
-                blockingExecutor);
+                blockingExecutor, tls);
     }
 
     public ListenerSpec withWatermarks(int readHigh, int writeHigh, int writeLow) {
         return new ListenerSpec(name, protocol, bindAddress, port, backlog, handler, idleTimeout, readTimeout,
                 writeTimeout, readHigh, writeHigh, writeLow, maxConnections, maxRequestsInFlight,
-                blockingExecutor);
+                blockingExecutor, tls);
     }
 
     public ListenerSpec withMaxConnections(int max) {
         return new ListenerSpec(name, protocol, bindAddress, port, backlog, handler, idleTimeout, readTimeout,
                 writeTimeout, readHighWatermark, writeHighWatermark, writeLowWatermark, max, maxRequestsInFlight,
-                blockingExecutor);
+                blockingExecutor, tls);
     }
 
     public ListenerSpec withMaxRequestsInFlight(int max) {
         return new ListenerSpec(name, protocol, bindAddress, port, backlog, handler, idleTimeout, readTimeout,
                 writeTimeout, readHighWatermark, writeHighWatermark, writeLowWatermark, maxConnections, max,
-                blockingExecutor);
+                blockingExecutor, tls);
     }
 
     public ListenerSpec withBlockingExecutor(Executor executor) {
         return new ListenerSpec(name, protocol, bindAddress, port, backlog, handler, idleTimeout, readTimeout,
                 writeTimeout, readHighWatermark, writeHighWatermark, writeLowWatermark, maxConnections,
-                maxRequestsInFlight, executor);
+                maxRequestsInFlight, executor, tls);
+    }
+
+    /** This listener with TLS ({@code null}: plaintext). */
+    public ListenerSpec withTls(ListenerTls newTls) {
+        return new ListenerSpec(name, protocol, bindAddress, port, backlog, handler, idleTimeout, readTimeout,
+                writeTimeout, readHighWatermark, writeHighWatermark, writeLowWatermark, maxConnections,
+                maxRequestsInFlight, blockingExecutor, newTls);
     }
 }

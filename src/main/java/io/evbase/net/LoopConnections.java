@@ -202,9 +202,12 @@ final class LoopConnections {
             String state = c.state().name().toLowerCase(java.util.Locale.ROOT);
             String peer = c.remoteAddress() == null ? "" : c.remoteAddress().getAddress().getHostAddress() + ":"
                     + c.remoteAddress().getPort();
+            String tls = c.socket().tlsProtocol();
+            String subject = c.socket().peerSubject();
             list.add(new ConnectionInfo(c.id(), c.listenerName(), loop.id(), peer,
                     Duration.ofNanos(now - c.openedNanos()), Duration.ofNanos(now - c.lastActivityNanos()), state,
-                    c.input().readableBytes(), c.queuedBytes(), c.bytesRead(), c.bytesWritten()));
+                    c.input().readableBytes(), c.queuedBytes(), c.bytesRead(), c.bytesWritten(),
+                    tls == null ? "" : tls, subject == null ? "" : subject));
         }
         return list;
     }

@@ -220,7 +220,9 @@ class ConnectionLimitsTest {
                     // also a refusal
                 }
             }
-            assertThat(ts.server.listener("echo").rejected(BoundListener.RejectReason.LIMIT)).isEqualTo(1);
+            // The client can see the close before the acceptor has counted it.
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> ts.server.listener("echo").rejected(BoundListener.RejectReason.LIMIT) == 1);
             first.getOutputStream().write('1');
             assertThat(first.getInputStream().read()).isEqualTo('1');
         }

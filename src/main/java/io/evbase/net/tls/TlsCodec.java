@@ -1,5 +1,6 @@
 package io.evbase.net.tls;
 
+import io.evbase.buffer.BufferBudgetExceededException;
 import io.evbase.buffer.BufferChain;
 import java.nio.ByteBuffer;
 import java.nio.channels.GatheringByteChannel;
@@ -35,7 +36,10 @@ import javax.net.ssl.SSLSession;
  * <h2>Memory</h2>
  * A codec holds no buffer of its own: ciphertext waits in the two pooled chains (at most {@link #NETWORK_IN_BOUND}
  * read ahead, and {@link #NETWORK_OUT_BOUND} plus one record queued), everything in between lives in the loop's
- * staging area only during a call. An idle TLS connection holds no chunk.
+ * staging area only during a call. An idle TLS connection holds no chunk. When the buffer pool is at its budget
+ * and a decrypted record or an encrypted one cannot be appended to its chain, what did not fit is kept on the heap
+ * (at most one record each way) until the pool has memory again: a record the engine produced cannot be produced
+ * again, so it is never dropped.
  *
  * <h2>Delegated tasks</h2>
  * When the engine asks for a task (key exchange, certificate checks) the codec runs it on the task executor, never
@@ -62,6 +66,12 @@ public final class TlsCodec {
     public static final int NETWORK_OUT_BOUND = 2 * MAX_RECORD;
 
     private static final byte HANDSHAKE = 22;
+    private static final byte ALERT = 21;
+    /**
+     * Alerts about certificates (RFC 8446 6.2): bad_certificate, unsupported_certificate, certificate_revoked,
+     * certificate_expired, certificate_unknown, unknown_ca, certificate_required.
+     */
+    private static final java.util.Set<Integer> CERTIFICATE_ALERTS = java.util.Set.of(42, 43, 44, 45, 46, 48, 116);
     private static final ByteBuffer[] NOTHING = {ByteBuffer.allocate(0)};
 
     /** Where a codec is in its life. */
@@ -89,6 +99,11 @@ public final class TlsCodec {
     /** Written by the task's thread before it calls resume; read after the owner's hand-over back. */
     private volatile Throwable taskFailure;
     private boolean firstRecordChecked;
+    /**
+     * The description of the last unencrypted alert staged (a peer may send one before it encrypts: OpenSSL refusing
+     * a certificate during a TLS 1.3 handshake), or -1; says why when the engine cannot read it.
+     */
+    private int plainAlert = -1;
     private boolean inboundDone;
     private boolean outboundClosed;
     private TlsFailure failure;
@@ -96,6 +111,15 @@ public final class TlsCodec {
     private long handshakeNanos;
     private String protocol;
     private String cipherSuite;
+    /**
+     * Decrypted bytes the plaintext input could not take (the buffer pool at its budget), delivered first by the
+     * next {@link #process}; at most one record's plaintext, held only while the pool has no memory.
+     */
+    private byte[] pendingIn;
+    private int pendingInPos;
+    /** Encrypted bytes {@link #networkOut()} could not take (the pool at its budget); sent after it. */
+    private byte[] pendingOut;
+    private int pendingOutPos;
 
     /**
      * @param engine     configured for its side (client or server mode, protocols, client authentication); the
@@ -176,6 +200,35 @@ public final class TlsCodec {
         return state != State.FAILED && !inboundDone && !taskRunning;
     }
 
+    /** Decrypted bytes wait for the buffer pool to have memory (the next {@link #process} delivers them first). */
+    public boolean waitingForMemory() {
+        return pendingIn != null;
+    }
+
+    /** Ciphertext waits for the socket: in {@link #networkOut()}, or kept aside at the pool's budget. */
+    public boolean hasNetworkOutput() {
+        return !networkOut.isEmpty() || pendingOut != null;
+    }
+
+    /**
+     * Writes the waiting ciphertext to {@code channel}, in order, as far as it takes it.
+     *
+     * @return bytes written
+     */
+    public long writeNetworkOutput(GatheringByteChannel channel) throws java.io.IOException {
+        long n = networkOut.isEmpty() ? 0 : networkOut.writeTo(channel);
+        if (networkOut.isEmpty() && pendingOut != null) {
+            ByteBuffer rest = ByteBuffer.wrap(pendingOut, pendingOutPos, pendingOut.length - pendingOutPos);
+            n += channel.write(rest);
+            pendingOutPos = rest.position();
+            if (!rest.hasRemaining()) {
+                pendingOut = null;
+                pendingOutPos = 0;
+            }
+        }
+        return n;
+    }
+
     /** Room left in {@link #networkIn()} before {@link #NETWORK_IN_BOUND}. */
     public int networkInRoom() {
         return (int) Math.max(0, NETWORK_IN_BOUND - networkIn.readableBytes());
@@ -221,6 +274,9 @@ public final class TlsCodec {
      * new ciphertext arrived, after the owner consumed plaintext, and after {@link #resumed()}.
      */
     public void process(BufferChain plainIn, long plainLimit) {
+        if (!deliverPendingIn(plainIn)) {
+            return; // still no memory for what was decrypted before
+        }
         while (state != State.FAILED && !taskRunning) {
             HandshakeStatus hs = engine.getHandshakeStatus();
             if (state == State.OPEN && hs != HandshakeStatus.NOT_HANDSHAKING && refusesRenegotiation()) {
@@ -251,6 +307,9 @@ public final class TlsCodec {
 
     /** The delegated task the {@code resume} callback announced is done; call {@link #process} next. */
     public void resumed() {
+        if (!taskRunning) {
+            return;
+        }
         taskRunning = false;
         Throwable t = taskFailure;
         if (t != null) {
@@ -278,7 +337,8 @@ public final class TlsCodec {
         }
         long taken = 0;
         try {
-            while (networkOut.readableBytes() < NETWORK_OUT_BOUND && hasRemaining(srcs, offset, length)) {
+            while (networkOut.readableBytes() < NETWORK_OUT_BOUND && pendingOut == null
+                    && hasRemaining(srcs, offset, length)) {
                 SSLEngineResult r = wrapInto(srcs, offset, length);
                 taken += r.bytesConsumed();
                 if (r.getStatus() != Status.OK || r.getHandshakeStatus() != HandshakeStatus.NOT_HANDSHAKING
@@ -340,6 +400,8 @@ public final class TlsCodec {
         if (state == State.HANDSHAKING) {
             fail(TlsFailure.CLOSED, null);
         }
+        pendingIn = null;
+        pendingOut = null;
         if (taskRunning) {
             return; // the task's thread holds the engine; it is dropped with the connection
         }
@@ -359,7 +421,7 @@ public final class TlsCodec {
     }
 
     private boolean unwrap(BufferChain plainIn, long plainLimit) {
-        if (inboundDone || (state == State.OPEN && plainIn.readableBytes() >= plainLimit)) {
+        if (inboundDone || pendingIn != null || (state == State.OPEN && plainIn.readableBytes() >= plainLimit)) {
             return false;
         }
         int staged = stageRecords();
@@ -372,7 +434,7 @@ public final class TlsCodec {
         boolean progress = false;
         try {
             while (src.hasRemaining()) {
-                if (state == State.OPEN && plainIn.readableBytes() >= plainLimit) {
+                if (pendingIn != null || (state == State.OPEN && plainIn.readableBytes() >= plainLimit)) {
                     break;
                 }
                 ByteBuffer dst = staging.plainOut();
@@ -381,7 +443,7 @@ public final class TlsCodec {
                 consumed += r.bytesConsumed();
                 if (r.bytesProduced() > 0) {
                     dst.flip();
-                    plainIn.write(dst);
+                    deliver(dst, plainIn);
                 }
                 progress |= r.bytesConsumed() > 0 || r.bytesProduced() > 0;
                 if (r.getStatus() == Status.BUFFER_OVERFLOW) {
@@ -408,7 +470,7 @@ public final class TlsCodec {
             }
         } catch (SSLException e) {
             networkIn.skip(Math.min(consumed, networkIn.readableBytes()));
-            fail(classify(e), e);
+            fail(CERTIFICATE_ALERTS.contains(plainAlert) ? TlsFailure.CERTIFICATE : classify(e), e);
             return false;
         } finally {
             src.clear();
@@ -439,6 +501,9 @@ public final class TlsCodec {
         int staged = 0;
         while (available - staged >= HEADER) {
             int length = ((networkIn.getByte(staged + 3) & 0xff) << 8) | (networkIn.getByte(staged + 4) & 0xff);
+            if (networkIn.getByte(staged) == ALERT && length == 2 && available - staged >= HEADER + 2) {
+                plainAlert = networkIn.getByte(staged + HEADER + 1) & 0xff;
+            }
             if (length > MAX_RECORD - HEADER) {
                 fail(TlsFailure.PROTOCOL, new SSLException("record of " + length + " bytes"));
                 return -1;
@@ -502,13 +567,68 @@ public final class TlsCodec {
             }
             if (r.bytesProduced() > 0) {
                 dst.flip();
-                networkOut.write(dst);
+                emit(dst);
             }
             if (r.getHandshakeStatus() == HandshakeStatus.FINISHED) {
                 handshakeFinished();
             }
             return r;
         }
+    }
+
+    /** Appends decrypted bytes to the plaintext input, or keeps what the pool has no memory for. */
+    private void deliver(ByteBuffer plain, BufferChain plainIn) {
+        if (pendingIn == null) {
+            try {
+                plainIn.write(plain);
+                return;
+            } catch (BufferBudgetExceededException e) {
+                // what was written stays; the rest waits below
+            }
+        }
+        pendingIn = append(pendingIn, pendingInPos, plain);
+        pendingInPos = 0;
+    }
+
+    /** Hands what {@link #deliver} kept to the plaintext input; false while the pool still has no memory. */
+    private boolean deliverPendingIn(BufferChain plainIn) {
+        if (pendingIn == null) {
+            return true;
+        }
+        ByteBuffer rest = ByteBuffer.wrap(pendingIn, pendingInPos, pendingIn.length - pendingInPos);
+        try {
+            plainIn.write(rest);
+        } catch (BufferBudgetExceededException e) {
+            pendingInPos = rest.position();
+            return false;
+        }
+        pendingIn = null;
+        pendingInPos = 0;
+        return true;
+    }
+
+    /** Appends an encrypted record to the network output, or keeps what the pool has no memory for. */
+    private void emit(ByteBuffer record) {
+        if (pendingOut == null) {
+            try {
+                networkOut.write(record);
+                return;
+            } catch (BufferBudgetExceededException e) {
+                // what was written stays; the rest goes out after it
+            }
+        }
+        pendingOut = append(pendingOut, pendingOutPos, record);
+        pendingOutPos = 0;
+    }
+
+    private static byte[] append(byte[] held, int from, ByteBuffer more) {
+        int kept = held == null ? 0 : held.length - from;
+        byte[] out = new byte[kept + more.remaining()];
+        if (kept > 0) {
+            System.arraycopy(held, from, out, 0, kept);
+        }
+        more.get(out, kept, more.remaining());
+        return out;
     }
 
     private void handshakeFinished() {
@@ -584,7 +704,7 @@ public final class TlsCodec {
                     break;
                 }
                 dst.flip();
-                networkOut.write(dst);
+                emit(dst);
             }
         } catch (SSLException | RuntimeException ignored) {
             // no alert then: the TCP close says enough

@@ -8,15 +8,15 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One connection's socket seen through TLS: what a connection calls instead of reading and writing the socket
- * itself. {@link #read} reads ciphertext and hands back plaintext, {@link #write} takes plaintext and writes
- * ciphertext; in between a {@link TlsCodec} runs the handshake, whose answers this transport writes itself.
+ * itself. {@link #read} reads ciphertext (through the connection's own raw read, with its limits) and hands back
+ * plaintext; {@link #write} takes plaintext and writes ciphertext; in between a {@link TlsCodec} runs the handshake,
+ * whose answers this transport writes itself.
  *
- * <p>What the connection must do besides (the whole of its TLS awareness):
+ * <p>What the connection does besides (the whole of its TLS awareness):
  * <ul>
  *   <li>write when {@link #hasPendingOutput()} even with no plaintext queued (handshake messages, alerts,
  *       close_notify), and count a graceful close finished only once it is false;</li>
@@ -24,22 +24,29 @@ import java.util.concurrent.TimeUnit;
  *       plaintext waits while the handshake runs);</li>
  *   <li>close on a {@link TlsFailureException} from {@link #read} or {@link #write}, and when the
  *       {@code timedOut} callback runs;</li>
- *   <li>run {@link #resumed()} and then a read, on its loop, when the {@code resume} callback asks for it (a
- *       delegated task finished on another thread; the callback posts, it must not run them itself);</li>
- *   <li>call {@link #closeOutbound()} before shutting its output down, and {@link #release()} when it closes.</li>
+ *   <li>when the {@code resume} callback asks (it posts; it must not read on the caller's thread), run
+ *       {@link #resumed()} and then a read on its loop: a delegated task finished on another thread, or the input
+ *       ended in the same read that produced the last plaintext (the end is reported by the next read);</li>
+ *   <li>call {@link #closeOutbound()} when it closes gracefully, and {@link #release()} when it closes.</li>
  * </ul>
  *
- * <p>Decryption is not held back by the plaintext input's limit: whatever whole records the transport read are
- * decrypted, so the input may pass the read high watermark by what {@link TlsCodec#NETWORK_IN_BOUND} holds (two
- * records); the limit decides whether more ciphertext is read. This way no complete record waits in the transport
- * while the socket has nothing new to signal.
+ * <p>Decryption is not held back by the plaintext input's limit: whatever whole records were read are decrypted, so
+ * the input may pass the read high watermark by what {@link TlsCodec#NETWORK_IN_BOUND} holds (two records); the
+ * limit decides whether more ciphertext is read. No complete record ever waits in the transport for a socket event
+ * that will not come.
  *
- * <p>Threading: the connection's loop thread only, except the {@code resume} callback (the task's thread).
+ * <p>Threading: the connection's loop thread only, except the {@code resume} callback (also a task's thread).
  */
 public final class TlsTransport {
 
     /** Ciphertext read per call at most, so one busy peer cannot starve the loop's others. */
     static final int MAX_WIRE_READ = 256 * 1024;
+
+    /** The connection's own socket read: bytes read into {@code into}, 0 if none (or no memory), -1 at the end. */
+    @FunctionalInterface
+    public interface RawReader {
+        int read(BufferChain into, int max) throws IOException;
+    }
 
     /** Something that writes plaintext into a channel, as far as the channel takes it (a chain, a reply queue). */
     @FunctionalInterface
@@ -48,26 +55,30 @@ public final class TlsTransport {
     }
 
     private final TlsCodec codec;
-    private final SocketChannel channel;
+    private final GatheringByteChannel channel;
+    private final Runnable resume;
     private final Runnable timedOut;
     private Scheduled handshakeTimer;
-    private boolean socketEnded;
-    private long networkBytesRead;
+    /** The input ended in a read that also produced plaintext: the next read reports the end. */
+    private boolean endPending;
+    /** A read was asked for to report a pending end. */
+    private boolean endPosted;
+    private boolean endReported;
     private long networkBytesWritten;
 
     /**
      * @param tls      the listener's TLS
-     * @param channel  the connected socket, non-blocking
+     * @param channel  the connected socket, non-blocking, for writing
      * @param peer     the peer's address (the engine's hint for session resumption), or null
      * @param cache    the loop's buffer cache, for the ciphertext chains
      * @param loop     the connection's loop, for the handshake timer
-     * @param resume   called on a task's thread when a delegated task finished; posts {@link #resumed()} and a read
-     *                 to the loop
+     * @param resume   posts {@link #resumed()} and a read to the loop; called from a task's thread or the loop
      * @param timedOut called on the loop when the handshake ran out of time; the owner closes (the alert is queued)
      */
-    public TlsTransport(ListenerTls tls, SocketChannel channel, InetSocketAddress peer, BufferPool.Cache cache,
-            EventBase loop, Runnable resume, Runnable timedOut) {
+    public TlsTransport(ListenerTls tls, GatheringByteChannel channel, InetSocketAddress peer,
+            BufferPool.Cache cache, EventBase loop, Runnable resume, Runnable timedOut) {
         this.channel = channel;
+        this.resume = resume;
         this.timedOut = timedOut;
         this.codec = new TlsCodec(tls.newEngine(peer), new BufferChain(cache), new BufferChain(cache),
                 TlsStaging.ofThisThread(), tls.tasks(), resume, tls.stats());
@@ -82,48 +93,78 @@ public final class TlsTransport {
     }
 
     /**
-     * Reads ciphertext while {@code plainIn} has room for {@code max} more bytes, decrypts every whole record read,
-     * runs the handshake and writes its answers.
+     * Reads ciphertext through {@code raw} while {@code plainIn} has room for {@code max} more bytes, decrypts every
+     * whole record read, runs the handshake and writes its answers.
      *
-     * @return plaintext bytes added to {@code plainIn}; -1 if none and the input has ended (close_notify, or the
-     *         socket's end of stream after the handshake)
+     * @return plaintext bytes added to {@code plainIn}; 0 if none (see {@link #waitingForMemory()}); -1 if none and
+     *         the input has ended (close_notify, or the socket's end of stream after the handshake)
      * @throws TlsFailureException the handshake failed or the peer broke the protocol; the alert is queued, the
      *         owner closes
      * @throws IOException the socket failed (a reset)
      */
-    public int read(BufferChain plainIn, int max) throws IOException {
+    public int read(BufferChain plainIn, int max, RawReader raw) throws IOException {
         long before = plainIn.readableBytes();
         long limit = before + max;
+        if (endPending) {
+            return reportEnd(plainIn, before);
+        }
+        boolean socketEnded = false;
         int wire = 0;
         while (true) {
             codec.process(plainIn, Long.MAX_VALUE);
             if (socketEnded && !codec.isTaskRunning()) {
-                codec.networkInputClosed(); // what whole records there were are decrypted; a partial one is lost
+                codec.networkInputClosed(); // the whole records there were are decrypted; a partial one is lost
             }
-            if (!codec.wantsNetworkInput() || plainIn.readableBytes() >= limit || wire >= MAX_WIRE_READ) {
+            if (!codec.wantsNetworkInput() || codec.waitingForMemory() || plainIn.readableBytes() >= limit
+                    || wire >= MAX_WIRE_READ) {
                 break;
             }
             int room = Math.min(codec.networkInRoom(), MAX_WIRE_READ - wire);
             if (room == 0) {
                 break;
             }
-            int n = codec.networkIn().readFrom(channel, room);
+            int n = raw.read(codec.networkIn(), room);
             if (n < 0) {
                 socketEnded = true;
                 continue; // decrypt what is left, then end
             }
-            networkBytesRead += n;
             wire += n;
             if (n < room) {
                 codec.process(plainIn, Long.MAX_VALUE);
-                break; // the socket is drained
+                break; // the socket is drained, or there is no memory to read into
             }
         }
-        handshakeProgress();
+        if (handshakeTimer != null && codec.isHandshakeComplete()) {
+            cancelTimer();
+        }
         flushQuietly();
         failIfFailed();
         long produced = plainIn.readableBytes() - before;
-        return produced == 0 && codec.isInboundDone() ? -1 : (int) produced;
+        if (!codec.isInboundDone()) {
+            return (int) produced;
+        }
+        if (produced > 0) {
+            endPending = true; // the end goes to the connection with the next read (see interest())
+            return (int) produced;
+        }
+        return reportEnd(plainIn, before);
+    }
+
+    private int reportEnd(BufferChain plainIn, long before) {
+        endPending = false;
+        endPosted = false;
+        endReported = true;
+        return plainIn.readableBytes() > before ? (int) (plainIn.readableBytes() - before) : -1;
+    }
+
+    /** True once {@link #read} reported the end of the input. */
+    public boolean inputEnded() {
+        return endReported;
+    }
+
+    /** Decrypted bytes wait for the buffer pool to have memory; a read delivers them once it has. */
+    public boolean waitingForMemory() {
+        return codec.waitingForMemory();
     }
 
     /**
@@ -137,7 +178,7 @@ public final class TlsTransport {
         while (flush()) {
             long n = source.writeTo(codec.plaintextSink());
             taken += n;
-            if (n == 0 && codec.networkOut().isEmpty()) {
+            if (n == 0 && !codec.hasNetworkOutput()) {
                 break;
             }
         }
@@ -147,11 +188,10 @@ public final class TlsTransport {
 
     /** Writes queued ciphertext to the socket; true once none is left. */
     public boolean flush() throws IOException {
-        BufferChain out = codec.networkOut();
-        if (!out.isEmpty()) {
-            networkBytesWritten += out.writeTo(channel);
+        if (codec.hasNetworkOutput()) {
+            networkBytesWritten += codec.writeNetworkOutput(channel);
         }
-        return out.isEmpty();
+        return !codec.hasNetworkOutput();
     }
 
     private void flushQuietly() throws IOException {
@@ -166,7 +206,7 @@ public final class TlsTransport {
 
     /** Ciphertext waits for the socket (handshake messages, records, an alert, close_notify). */
     public boolean hasPendingOutput() {
-        return !codec.networkOut().isEmpty();
+        return codec.hasNetworkOutput();
     }
 
     /** True while plaintext can be taken: the handshake finished, no task runs, close_notify not sent. */
@@ -176,11 +216,15 @@ public final class TlsTransport {
 
     /**
      * The interest the socket needs, given what the connection wants ({@code OP_READ}, {@code OP_WRITE}): reading
-     * while handshaking and nothing while the engine cannot use more ciphertext; writing for queued ciphertext, and
-     * not for plaintext the codec cannot take yet.
+     * while handshaking, and nothing while the engine cannot use more ciphertext; writing for queued ciphertext,
+     * and not for plaintext the codec cannot take yet.
      */
     public int interest(int wanted) {
-        boolean canRead = codec.wantsNetworkInput() && codec.networkInRoom() > 0 && !socketEnded;
+        if (endPending && !endPosted && (wanted & SelectionKey.OP_READ) != 0) {
+            endPosted = true;
+            resume.run(); // no socket event will come for an end already read: ask for the read that reports it
+        }
+        boolean canRead = codec.wantsNetworkInput() && codec.networkInRoom() > 0 && !codec.waitingForMemory();
         int ops = wanted;
         if (!canRead) {
             ops &= ~SelectionKey.OP_READ;
@@ -196,13 +240,14 @@ public final class TlsTransport {
         return ops;
     }
 
-    /** A delegated task finished (the {@code resume} callback's post reached the loop); read next. */
+    /** The {@code resume} callback's post reached the loop (a delegated task finished); read next. */
     public void resumed() {
         codec.resumed();
     }
 
-    /** Queues close_notify and tries to send it; the owner shuts its output down once {@link #hasPendingOutput()} is false or it gives up. */
+    /** Queues close_notify (a graceful close) and tries to send it. */
     public void closeOutbound() {
+        cancelTimer();
         codec.closeOutbound();
         try {
             flush();
@@ -219,12 +264,7 @@ public final class TlsTransport {
         codec.networkOut().clear();
     }
 
-    /** Ciphertext bytes read from the socket. */
-    public long networkBytesRead() {
-        return networkBytesRead;
-    }
-
-    /** Ciphertext bytes written to the socket. */
+    /** Ciphertext bytes written to the socket so far. */
     public long networkBytesWritten() {
         return networkBytesWritten;
     }
@@ -234,10 +274,14 @@ public final class TlsTransport {
         return codec.networkIn().readableBytes() + codec.networkOut().readableBytes();
     }
 
-    private void handshakeProgress() {
-        if (handshakeTimer != null && codec.isHandshakeComplete()) {
-            cancelTimer();
-        }
+    /** The negotiated protocol once the handshake finished, else null. */
+    public String protocol() {
+        return codec.protocol();
+    }
+
+    /** The client certificate's subject, or null. */
+    public String peerSubject() {
+        return codec.peerSubject();
     }
 
     private void cancelTimer() {

@@ -122,7 +122,10 @@ final class TlsEchoHarness implements AutoCloseable {
 
         private void read() {
             try {
-                int n = transport.read(plain, 1 << 20);
+                int n = transport.read(plain, 1 << 20, (into, max) -> {
+                    int r = into.readFrom(socket, max);
+                    return r == BufferChain.NO_MEMORY ? 0 : r;
+                });
                 if (n < 0) {
                     ending = true;
                 }
