@@ -82,7 +82,7 @@ class DifferentialTest {
         }
     }
 
-    private static final List<Case> CASES = new ArrayList<>();
+    static final List<Case> CASES = new ArrayList<>();
 
     private static Case c(String name, String... steps) {
         Case c = new Case(name);
@@ -108,14 +108,24 @@ class DifferentialTest {
 
     enum Mode { WHOLE, DRIBBLE }
 
+    /** Opens the client connection a case runs on (plain TCP here; TLS in {@link TlsDifferentialTest}). */
+    interface Connector {
+        WireClient open(int port) throws IOException;
+    }
+
     private static String run(int port, Case c, Mode mode, int splitAt) throws IOException, InterruptedException {
-        try (WireClient flush = new WireClient(port)) {
+        return run(WireClient::new, port, c, mode, splitAt);
+    }
+
+    static String run(Connector connector, int port, Case c, Mode mode, int splitAt)
+            throws IOException, InterruptedException {
+        try (WireClient flush = connector.open(port)) {
             flush.send("flush_all\r\n".getBytes(StandardCharsets.US_ASCII));
             flush.sync(2000);
         }
         ReplyNormalizer norm = new ReplyNormalizer();
         StringBuilder all = new StringBuilder();
-        try (WireClient w = new WireClient(port)) {
+        try (WireClient w = connector.open(port)) {
             for (Step step : c.steps) {
                 byte[] bytes = step.bytes();
                 String text = new String(bytes, StandardCharsets.ISO_8859_1);
@@ -153,7 +163,7 @@ class DifferentialTest {
                 + splitAt : "") + ")");
     }
 
-    private static String visible(String s) {
+    static String visible(String s) {
         StringBuilder sb = new StringBuilder();
         for (char ch : s.toCharArray()) {
             if (ch == '\r') {
@@ -195,7 +205,7 @@ class DifferentialTest {
 
     // ---------------------------------------------------------------- the cases
 
-    private static void defineCases() {
+    static void defineCases() {
         CASES.clear();
         String k250 = rep('k', 250);
         String k251 = rep('k', 251);

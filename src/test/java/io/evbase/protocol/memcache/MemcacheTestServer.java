@@ -5,6 +5,7 @@ import io.evbase.loop.Dispatch;
 import io.evbase.loop.EventBaseGroup;
 import io.evbase.net.ListenerSpec;
 import io.evbase.net.Server;
+import io.evbase.net.tls.ListenerTls;
 import java.time.Duration;
 import java.util.List;
 
@@ -27,10 +28,21 @@ final class MemcacheTestServer implements AutoCloseable {
     }
 
     MemcacheTestServer(MemcacheSettings settings, int port, MemcacheClock clock) throws Exception {
+        this(settings, port, clock, null);
+    }
+
+    /** A memcache listener with TLS ({@code tls} null: plaintext). */
+    MemcacheTestServer(ListenerTls tls) throws Exception {
+        this(MemcacheSettings.defaults(), 0, MemcacheClock.SYSTEM, tls);
+    }
+
+    private MemcacheTestServer(MemcacheSettings settings, int port, MemcacheClock clock, ListenerTls tls)
+            throws Exception {
         MemcacheStore store = new MemcacheStore(settings.memoryLimit(), settings.maxItemSize(), clock);
         handler = new MemcacheHandler(store, settings, statsSource);
         server = new Server(new EventBaseGroup(2, "test-loop-", Dispatch.ROUND_ROBIN),
-                new BufferPool(16384, 1 << 20, 64 << 20), List.of(ListenerSpec.of("memcache", port, handler)));
+                new BufferPool(16384, 1 << 20, 64 << 20),
+                List.of(ListenerSpec.of("memcache", port, handler).withTls(tls)));
         server.start();
         statsSource.attach(server);
     }

@@ -28,7 +28,12 @@ final class WireClient implements AutoCloseable {
     private boolean writeFailed;
 
     WireClient(int port) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this(new Socket("127.0.0.1", port));
+    }
+
+    /** Over a connected socket of the caller's (a TLS socket, say). */
+    WireClient(Socket connected) throws IOException {
+        socket = connected;
         socket.setTcpNoDelay(true);
         in = socket.getInputStream();
         out = socket.getOutputStream();
