@@ -326,11 +326,15 @@ public final class TlsCodec {
     /**
      * Encrypts plaintext from {@code srcs} into {@link #networkOut()}: nothing before the handshake finished, after
      * {@link #closeOutbound()} or a failure, and nothing more once {@link #networkOut()} holds
-     * {@link #NETWORK_OUT_BOUND} bytes.
+     * {@link #NETWORK_OUT_BOUND} bytes. After a TLS 1.2 peer's close_notify (which the engine answers at once with
+     * its own) everything is taken and dropped, as that protocol says.
      *
      * @return plaintext bytes taken from {@code srcs}
      */
     public long wrap(ByteBuffer[] srcs, int offset, int length) {
+        if (state == State.OPEN && !taskRunning && inboundDone && engine.isOutboundDone()) {
+            return discard(srcs, offset, length); // a TLS 1.2 peer's close_notify closed both directions
+        }
         if (state != State.OPEN || taskRunning || outboundClosed
                 || engine.getHandshakeStatus() != HandshakeStatus.NOT_HANDSHAKING) {
             return 0;
@@ -724,6 +728,19 @@ public final class TlsCodec {
             }
         }
         return TlsFailure.PROTOCOL;
+    }
+
+    /**
+     * Takes plaintext that can no longer be sent: after a TLS 1.2 peer's close_notify the engine has answered with
+     * its own, and what was not sent is discarded (RFC 5246 7.2.1), so the owner's output drains and it closes.
+     */
+    private static long discard(ByteBuffer[] srcs, int offset, int length) {
+        long n = 0;
+        for (int i = offset; i < offset + length; i++) {
+            n += srcs[i].remaining();
+            srcs[i].position(srcs[i].limit());
+        }
+        return n;
     }
 
     private static boolean hasRemaining(ByteBuffer[] srcs, int offset, int length) {

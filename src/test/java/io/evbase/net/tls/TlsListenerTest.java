@@ -192,6 +192,58 @@ class TlsListenerTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+    void lastDataAndCloseNotifyInOneReadAreBothSeen(String protocol) throws Exception {
+        // A client codec over a blocking socket, so that the last request and close_notify leave in one write and
+        // the server reads them in one read: the data is served, and the end still reaches the connection.
+        try (TestServer s = echo(tls("echo"));
+                java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(
+                        new java.net.InetSocketAddress("127.0.0.1", s.port))) {
+            io.evbase.buffer.BufferPool pool = new io.evbase.buffer.BufferPool(16384, 1 << 20, 8 << 20);
+            io.evbase.buffer.BufferPool.Cache cache = pool.newCache("client");
+            javax.net.ssl.SSLEngine engine = clientContext.createSSLEngine("localhost", s.port);
+            engine.setUseClientMode(true);
+            engine.setEnabledProtocols(new String[] {protocol});
+            io.evbase.buffer.BufferChain plainIn = new io.evbase.buffer.BufferChain(cache);
+            io.evbase.buffer.BufferChain plainOut = new io.evbase.buffer.BufferChain(cache);
+            TlsCodec codec = new TlsCodec(engine, new io.evbase.buffer.BufferChain(cache),
+                    new io.evbase.buffer.BufferChain(cache), new TlsStaging(), Runnable::run, () -> { },
+                    new TlsStats());
+            while (!codec.isHandshakeComplete()) {
+                codec.resumed();
+                codec.process(plainIn, Long.MAX_VALUE);
+                codec.writeNetworkOutput(ch);
+                if (!codec.isHandshakeComplete() && !codec.isTaskRunning()
+                        && codec.networkIn().readFrom(ch, codec.networkInRoom()) < 0) {
+                    throw new IOException("closed during the handshake");
+                }
+            }
+            codec.writeNetworkOutput(ch); // the client's Finished (TLS 1.2 ends with the server's)
+            plainOut.write("last words\n".getBytes(StandardCharsets.US_ASCII));
+            plainOut.writeTo(codec.plaintextSink());
+            codec.closeOutbound();
+            assertThat(codec.writeNetworkOutput(ch)).as("data and close_notify in one write").isPositive();
+            while (!codec.isInboundDone() && codec.state() != TlsCodec.State.FAILED) {
+                if (codec.networkIn().readFrom(ch, codec.networkInRoom()) < 0) {
+                    codec.networkInputClosed();
+                }
+                codec.process(plainIn, Long.MAX_VALUE);
+            }
+            assertThat(codec.failure()).isNull();
+            // TLS 1.3 closes one direction at a time: the reply still comes. TLS 1.2 answers close_notify with its
+            // own at once and discards what was not sent yet (RFC 5246 7.2.1), as the JDK's engine does.
+            assertThat(new String(plainIn.readBytes((int) plainIn.readableBytes()), StandardCharsets.US_ASCII))
+                    .isEqualTo(protocol.equals("TLSv1.3") ? "last words\n" : "");
+            await().until(() -> s.server.listener("echo").closed(CloseReason.PEER_CLOSED) == 1);
+            codec.abandon();
+            plainIn.clear();
+            plainOut.clear();
+            codec.networkIn().clear();
+            codec.networkOut().clear();
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"1.3", "1.2"})
     void opensslAndPythonGetTheirEchoes(String version) throws Exception {
         try (TestServer s = echo(tls("echo"))) {
