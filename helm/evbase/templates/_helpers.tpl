@@ -155,15 +155,32 @@ application.yml); config.extra is merged last and wins.
 {{- range $name, $l := (include "evbase.enabledListeners" . | fromYaml) }}
 {{- $_ := set $listeners $name (include "evbase.kebabKeys" (omit $l "enabled") | fromYaml) }}
 {{- end }}
+{{- $spring := dict
+  "application" (dict "name" (include "evbase.name" .))
+  "lifecycle" (dict "timeout-per-shutdown-phase" (printf "%ds" (add (int .Values.shutdown.drainTimeoutSeconds) (include "evbase.shutdownPhaseSlackSeconds" . | int)))) }}
+{{- with .Values.tls }}
+{{- if .enabled }}
+{{- /* TLS: the Secret's files (mounted at /app/tls, see the Deployment) in one SSL bundle, reloaded on update. */}}
+{{- $bundle := dict "reload-on-update" true "keystore" (dict "certificate" "file:/app/tls/tls.crt" "private-key" "file:/app/tls/tls.key") }}
+{{- if ne .clientAuth "none" }}
+{{- $_ := set $bundle "truststore" (dict "certificate" "file:/app/tls/ca.crt") }}
+{{- end }}
+{{- $_ := set $spring "ssl" (dict "bundle" (dict "pem" (dict "evbase-tls" $bundle) "watch" (dict "file" (dict "quiet-period" .reloadQuietPeriod)))) }}
+{{- range .listeners }}
+{{- if not (hasKey $listeners .) }}
+{{- fail (printf "tls.listeners names %s, which is not an enabled listener" .) }}
+{{- end }}
+{{- $_ := set (get $listeners .) "ssl" (dict "bundle" "evbase-tls" "client-auth" $.Values.tls.clientAuth "handshake-timeout" $.Values.tls.handshakeTimeout) }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- $generated := dict
   "server" (dict "port" .Values.management.port)
   "management" (dict
     "server" (dict "port" .Values.management.port)
     "endpoints" (dict "web" (dict "exposure" (dict "include" (join "," .Values.management.exposure))))
     "endpoint" (dict "health" (dict "probes" (dict "enabled" true) "show-components" .Values.management.healthShowComponents "show-details" .Values.management.healthShowDetails)))
-  "spring" (dict
-    "application" (dict "name" (include "evbase.name" .))
-    "lifecycle" (dict "timeout-per-shutdown-phase" (printf "%ds" (add (int .Values.shutdown.drainTimeoutSeconds) (include "evbase.shutdownPhaseSlackSeconds" . | int)))))
+  "spring" $spring
   "evbase" (dict
     "workers" $c.workers
     "dispatch" $c.dispatch
