@@ -529,12 +529,13 @@ if want tls; then
     --spring.ssl.bundle.pem.bench.keystore.private-key="file:$TLS_DIR/server.key"
     --evbase.listeners.tlsecho.port="$P_TLS_ECHO" --evbase.listeners.tlsecho.protocol=echo
     --evbase.listeners.tlsecho.bind-address=127.0.0.1 --evbase.listeners.tlsecho.ssl.bundle=bench
-    --evbase.listeners.tlsecho.max-connections=19000
+    --evbase.listeners.tlsecho.max-connections=12000
     --evbase.listeners.plainecho.port="$P_TLS_PLAIN" --evbase.listeners.plainecho.protocol=echo
-    --evbase.listeners.plainecho.bind-address=127.0.0.1)
+    --evbase.listeners.plainecho.bind-address=127.0.0.1 --evbase.listeners.plainecho.max-connections=2000)
   if [ "$HAS_MEMCACHE" = 1 ]; then
     tls_args+=(--evbase.listeners.tlsmc.port="$P_TLS_MC" --evbase.listeners.tlsmc.protocol=memcache
-      --evbase.listeners.tlsmc.bind-address=127.0.0.1 --evbase.listeners.tlsmc.ssl.bundle=bench)
+      --evbase.listeners.tlsmc.bind-address=127.0.0.1 --evbase.listeners.tlsmc.ssl.bundle=bench
+      --evbase.listeners.tlsmc.max-connections=2000)
   fi
   (cd "$OUT/evbase-tls-cwd" && exec $EVB_JAVA $JVM_SERVER_OPTS -jar "$ROOT/target/evbase.jar" "${tls_args[@]}") > "$OUT/evbase-tls.log" 2>&1 &
   EVB_TLS_PID=$!; PIDS+=("$EVB_TLS_PID")

@@ -207,9 +207,11 @@ public final class Acceptor {
      */
     private void handOff(BoundListener listener, SocketChannel socket) {
         if (!listener.tryOpen()) {
-            byte[] reply;
+            byte[] reply = null;
             try {
-                reply = listener.config().handler().tooManyConnectionsReply();
+                if (listener.config().tls() == null) { // a TLS client cannot read a plaintext refusal: just close
+                    reply = listener.config().handler().tooManyConnectionsReply();
+                }
             } catch (RuntimeException e) { // handler code on the acceptor thread: it must not take the acceptor down
                 LOG.log(Level.WARNING, "tooManyConnectionsReply of " + listener.name() + " threw; closing without it", e);
                 reply = null;

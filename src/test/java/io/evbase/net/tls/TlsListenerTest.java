@@ -260,6 +260,39 @@ class TlsListenerTest {
     }
 
     @Test
+    void overTheLimitATlsClientIsClosedWithoutThePlaintextRefusal() throws Exception {
+        EchoHandler echo = new EchoHandler();
+        io.evbase.net.ConnectionHandler refusing = new io.evbase.net.ConnectionHandler() {
+            @Override
+            public io.evbase.net.ConnectionSession open(io.evbase.net.Connection connection) {
+                return echo.open(connection);
+            }
+
+            @Override
+            public byte[] tooManyConnectionsReply() {
+                return "SERVER_ERROR too many open connections\r\n".getBytes(StandardCharsets.US_ASCII);
+            }
+        };
+        try (TestServer s = TestServer.start(ListenerSpec.of("limited", 0, refusing).withTls(tls("limited"))
+                .withMaxConnections(1)); SSLSocket first = connect(s.port, clientContext, null)) {
+            first.getOutputStream().write('1');
+            assertThat(first.getInputStream().read()).isEqualTo('1');
+            try (Socket second = new Socket("127.0.0.1", s.port)) {
+                second.setSoTimeout(20_000);
+                byte[] got;
+                try {
+                    got = second.getInputStream().readAllBytes();
+                } catch (java.net.SocketException reset) {
+                    got = new byte[0];
+                }
+                assertThat(new String(got, StandardCharsets.US_ASCII)).as("no plaintext on a TLS port").isEmpty();
+            }
+            await().until(() -> s.server.listener("limited").rejected(io.evbase.net.BoundListener.RejectReason.LIMIT)
+                    == 1);
+        }
+    }
+
+    @Test
     void renegotiationIsRefused() throws Exception {
         try (TestServer s = echo(tls("echo")); SSLSocket c = connect(s.port, clientContext, "TLSv1.2")) {
             c.getOutputStream().write('x');
