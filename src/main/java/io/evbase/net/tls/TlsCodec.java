@@ -28,7 +28,7 @@ import javax.net.ssl.SSLSession;
  * The owner appends what the socket gave to {@link #networkIn()} and calls {@link #process}: the engine consumes
  * whole records (a record may straddle the chain's chunks: it is copied, with the records after it, into the loop's
  * {@link TlsStaging}), decrypts application data into the plaintext input, and answers the handshake into
- * {@link #networkOut()}, which the owner writes to the socket. Plaintext to send goes through {@link #wrap} (or the
+ * {@link #networkOut()}, which the owner writes to the socket with {@link #writeNetworkOutput}. Plaintext to send goes through {@link #wrap} (or the
  * {@link #plaintextSink()} channel, for a chain's or a reply queue's gathering write); it is refused (0 bytes taken)
  * until the handshake finished, and while {@link #networkOut()} holds {@link #NETWORK_OUT_BOUND} bytes: what is
  * not taken stays in the owner's plaintext output, where its watermarks count it.

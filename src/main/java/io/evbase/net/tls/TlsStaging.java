@@ -63,9 +63,4 @@ public final class TlsStaging {
         recordOut = ByteBuffer.allocate(size);
         return true;
     }
-
-    /** Bytes this staging area holds, for the memory figures. */
-    public long capacityBytes() {
-        return (long) recordsIn.capacity() + plainOut.capacity() + recordOut.capacity();
-    }
 }

@@ -269,11 +269,6 @@ public final class TlsTransport {
         return networkBytesWritten;
     }
 
-    /** Ciphertext held in the two chains now (read ahead, or waiting for the socket). */
-    public long bufferedBytes() {
-        return codec.networkIn().readableBytes() + codec.networkOut().readableBytes();
-    }
-
     /** The negotiated protocol once the handshake finished, else null. */
     public String protocol() {
         return codec.protocol();
