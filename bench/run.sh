@@ -562,7 +562,7 @@ if want tls; then
       tlsgen --mode pipeline --port "$port" --conns 8 --size 1024 --warmup 0 --duration 2 >/dev/null
       tlsgen --mode handshake --port "$port" --conns 4 --warmup 0 --duration 1 >/dev/null
     done
-    loadgen --mode pipeline --port "$P_TLS_PLAIN" --conns 8 --size 1024 --warmup 0 --duration 2 >/dev/null
+    tlsgen --plaintext --mode pipeline --port "$P_TLS_PLAIN" --conns 8 --size 1024 --warmup 0 --duration 2 >/dev/null
     for r in $(seq 1 "$ROUNDS"); do
       log "tls: round $r/$ROUNDS"
       for size in $TLS_SIZES; do
@@ -574,7 +574,7 @@ if want tls; then
             record tls-echo "$m/${size}B/${conns}c" "$name" "$r" "$res"
             [ "$name" = evbase ] && record tls-overhead "$m/${size}B/${conns}c" evbase "$r" "$res"
           done
-          res=$(loadgen --mode "$m" --port "$P_TLS_PLAIN" --conns "$conns" --size "$size" --warmup "$WARM" --duration "$DUR" --server-pid "$EVB_TLS_PID")
+          res=$(tlsgen --plaintext --mode "$m" --port "$P_TLS_PLAIN" --conns "$conns" --size "$size" --warmup "$WARM" --duration "$DUR" --server-pid "$EVB_TLS_PID")
           record tls-overhead "$m/${size}B/${conns}c" evbase-plaintext "$r" "$res"
         done
       done

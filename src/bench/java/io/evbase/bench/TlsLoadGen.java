@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -30,6 +31,7 @@ import org.HdrHistogram.Histogram;
  * {@code handshake} (full handshakes per second: connect, handshake without resumption, one byte echoed, close),
  * {@code memcache} ({@code --get-ratio} gets over {@code --keys} keys with {@code --value-size} values, closed
  * loop), {@code idle} ({@code --conns} TLS connections opened and held; the server's memory per connection).
+ * {@code --plaintext} runs the same client without TLS, for TLS's own cost on one server.
  * {@code --ca FILE} is the PEM certificate the server's is checked against; {@code --protocol} pins TLSv1.2 or
  * TLSv1.3. Prints one line {@code RESULT key=value ...}.
  */
@@ -47,6 +49,8 @@ public final class TlsLoadGen {
     final int keys;
     final int valueSize;
     final String protocol;
+    /** {@code --plaintext}: the same client without TLS, for the TLS overhead. */
+    final boolean plaintext;
     final SSLContext context;
     volatile boolean recording;
     volatile boolean stop;
@@ -64,6 +68,7 @@ public final class TlsLoadGen {
         keys = a.integer("keys", 10_000);
         valueSize = a.size("value-size", 100);
         protocol = a.string("protocol", "");
+        plaintext = a.string("plaintext", "false").equals("true");
         context = trusting(Path.of(a.string("ca", "ca.pem")));
     }
 
@@ -88,7 +93,13 @@ public final class TlsLoadGen {
         System.exit(0);
     }
 
-    SSLSocket connect() throws IOException {
+    Socket connect() throws IOException {
+        if (plaintext) {
+            Socket s = new Socket(address.getAddress(), address.getPort());
+            s.setTcpNoDelay(true);
+            s.setSoTimeout(30_000);
+            return s;
+        }
         SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket(address.getAddress(), address.getPort());
         s.setTcpNoDelay(true);
         s.setSoTimeout(30_000);
@@ -133,7 +144,7 @@ public final class TlsLoadGen {
     final class Echo extends Client {
         @Override
         void work() throws Exception {
-            try (SSLSocket s = connect()) {
+            try (Socket s = connect()) {
                 OutputStream out = s.getOutputStream();
                 DataInputStream in = new DataInputStream(s.getInputStream());
                 byte[] msg = new byte[size];
@@ -184,12 +195,12 @@ public final class TlsLoadGen {
         void work() throws Exception {
             while (!stop) {
                 long t0 = System.nanoTime();
-                try (SSLSocket s = connect()) {
+                try (Socket s = connect()) {
                     s.getOutputStream().write('x');
                     if (s.getInputStream().read() != 'x') {
                         throw new IOException("no echo");
                     }
-                    s.getSession().invalidate(); // the next handshake is a full one, not a resumption
+                    ((SSLSocket) s).getSession().invalidate(); // the next handshake is a full one, not a resumption
                 }
                 complete(t0, System.nanoTime(), 1);
             }
@@ -209,7 +220,7 @@ public final class TlsLoadGen {
             for (int i = 0; i < valueSize; i++) {
                 value[i] = (byte) ('a' + i % 26);
             }
-            try (SSLSocket s = connect()) {
+            try (Socket s = connect()) {
                 OutputStream out = s.getOutputStream();
                 InputStream in = new java.io.BufferedInputStream(s.getInputStream(), 64 * 1024);
                 while (!stop) {
@@ -307,7 +318,7 @@ public final class TlsLoadGen {
         }
         double secs = (t1 - t0) / 1e9;
         StringBuilder sb = new StringBuilder("RESULT");
-        LoadGen.kv(sb, "mode", "tls-" + mode);
+        LoadGen.kv(sb, "mode", (plaintext ? "plain-" : "tls-") + mode);
         LoadGen.kv(sb, "conns", conns);
         if (!mode.equals("memcache") && !mode.equals("handshake")) {
             LoadGen.kv(sb, "size", size);
@@ -328,7 +339,7 @@ public final class TlsLoadGen {
 
     /** Sets every key once, so that gets hit. */
     void preload() throws IOException {
-        try (SSLSocket s = connect()) {
+        try (Socket s = connect()) {
             OutputStream out = new java.io.BufferedOutputStream(s.getOutputStream(), 64 * 1024);
             InputStream in = new java.io.BufferedInputStream(s.getInputStream(), 64 * 1024);
             byte[] value = new byte[valueSize];
@@ -360,12 +371,12 @@ public final class TlsLoadGen {
         try (javax.management.remote.JMXConnector jmx = javax.management.remote.JMXConnectorFactory.connect(
                 new javax.management.remote.JMXServiceURL(url))) {
             javax.management.MBeanServerConnection mbeans = jmx.getMBeanServerConnection();
-            List<SSLSocket> warm = open(Math.min(200, conns));
+            List<Socket> warm = open(Math.min(200, conns));
             closeAll(warm);
             Thread.sleep(500);
             Idle.Mem before = Idle.measure(serverPid, mbeans);
             long t0 = System.nanoTime();
-            List<SSLSocket> held = open(conns);
+            List<Socket> held = open(conns);
             double openSecs = (System.nanoTime() - t0) / 1e9;
             Thread.sleep(1000);
             Idle.Mem after = Idle.measure(serverPid, mbeans);
@@ -384,11 +395,11 @@ public final class TlsLoadGen {
         }
     }
 
-    List<SSLSocket> open(int count) throws IOException {
-        List<SSLSocket> list = new ArrayList<>(count);
+    List<Socket> open(int count) throws IOException {
+        List<Socket> list = new ArrayList<>(count);
         try {
             for (int i = 0; i < count; i++) {
-                SSLSocket s = connect();
+                Socket s = connect();
                 list.add(s);
                 s.getOutputStream().write('\n');
                 if (s.getInputStream().read() < 0) {
@@ -402,8 +413,8 @@ public final class TlsLoadGen {
         return list;
     }
 
-    static void closeAll(List<SSLSocket> list) {
-        for (SSLSocket s : list) {
+    static void closeAll(List<Socket> list) {
+        for (Socket s : list) {
             try {
                 s.close();
             } catch (IOException ignored) {
