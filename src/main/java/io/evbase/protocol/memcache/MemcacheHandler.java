@@ -3,10 +3,12 @@ package io.evbase.protocol.memcache;
 import io.evbase.buffer.BufferChain;
 import io.evbase.net.CloseReason;
 import io.evbase.net.Connection;
+import io.evbase.net.ConnectionHandle;
 import io.evbase.protocol.ProtocolHandler;
 import io.evbase.protocol.Session;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -30,6 +32,8 @@ public final class MemcacheHandler implements ProtocolHandler<MemcacheHandler.Me
      * libmemcached's memcapable expects 1.6 semantics from a version starting with 1.6.
      */
     public static final String VERSION = "1.6.18";
+    /** How often a connection whose output refers to stored values gives back what it has written meanwhile. */
+    private static final long REFERENCE_CHECK_MILLIS = 50;
     private static final byte[] TOO_MANY = "ERROR Too many open connections\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final MemcacheContext ctx;
@@ -84,12 +88,14 @@ public final class MemcacheHandler implements ProtocolHandler<MemcacheHandler.Me
         private boolean resumePosted;
         /** The last drive stopped because the output was full. */
         private boolean paused;
+        /** A look at the references the output still holds is scheduled. */
+        private boolean referenceCheck;
         private long readSeen;
         private long writtenSeen;
 
         MemcacheSession(Connection connection) {
             this.connection = connection;
-            this.processor = new CommandProcessor(ctx, connection.output(), this);
+            this.processor = new CommandProcessor(ctx, connection.output(), this, connection::bytesWritten);
             this.writable = connection::isWritable;
         }
 
@@ -125,6 +131,7 @@ public final class MemcacheHandler implements ProtocolHandler<MemcacheHandler.Me
                 // having been marked unwritable: then no writability change will call back. Look again after it.
                 resumeLater();
             }
+            syncReferencesLater();
             // A value being received (or swallowed) has left the input: the read timeout must still see it.
             RequestParser.State state = processor.parser.state();
             connection.requestInProgress(state == RequestParser.State.VALUE || state == RequestParser.State.SWALLOW);
@@ -148,6 +155,22 @@ public final class MemcacheHandler implements ProtocolHandler<MemcacheHandler.Me
                     drive(); // the handle flushes after it
                 }
             });
+        }
+
+        /**
+         * Values the output refers to are counted by the store until written: gives back those written since the
+         * last look and, while some remain, looks again a little later (the socket drains without calling back).
+         */
+        void syncReferencesLater() {
+            if (processor.syncReferences() == 0 || referenceCheck) {
+                return;
+            }
+            referenceCheck = true;
+            ConnectionHandle handle = connection.handle();
+            connection.loop().schedule(() -> handle.execute(c -> {
+                referenceCheck = false;
+                syncReferencesLater();
+            }), REFERENCE_CHECK_MILLIS, TimeUnit.MILLISECONDS);
         }
 
         /** Adds the connection's byte counts since the last look to the shared totals. */
