@@ -97,8 +97,13 @@ class GracefulShutdownTest {
                 writes.add(pool.submit(() -> c.write(ByteBuffer.wrap(payload))));
             }
             for (Future<?> w : writes) {
-                w.get(30, TimeUnit.SECONDS); // all of it left the client: received by the server or its kernel
+                w.get(30, TimeUnit.SECONDS); // all of it left the client (it may still wait in a kernel buffer)
             }
+            // Held by the server, not in flight: the drain reads what the server's kernel holds when it begins, and
+            // a busy server may not have taken all of it into its own kernel yet.
+            Http http = new Http(child.managementPort());
+            long total = 4L * (2 << 20);
+            await().atMost(Duration.ofSeconds(30)).until(() -> bytesRead(http, "echo") == total);
             child.terminate();
             for (int i = 0; i < clients.size(); i++) {
                 assertThat(Clients.readToEnd(clients.get(i).socket().getInputStream())).as("client %d", i)
