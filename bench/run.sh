@@ -1,17 +1,33 @@
 #!/usr/bin/env bash
-# evbase side-by-side benchmarks: echo vs Netty (NIO and epoll), memcache vs memcached (memcaslap and the
-# project's load generator), connection churn, memory per idle connection, dispatch policies under uneven load,
-# the cost of the loop accounting, JMH microbenchmarks.
+# evbase side by side with its peers, every goal of the performance work in one run:
 #
-#   bench/run.sh            full run (about 15 minutes on 2 cores, build included)
-#   bench/run.sh --quick    short run (about 7 minutes): fewer rounds and cases, shorter runs
-#   options: --rounds N  --only echo,memcache,churn,idle,dispatch,accounting,jmh  --no-build  --workers N
+#   echo       echo vs Netty 4.2 (NIO and native epoll): ping-pong and pipelined, 64 B to 16 KiB
+#   memcaslap  goal 1: memcaslap 90/10 and 50/50 get/set, 16/32/64 connections, 64 B and 1 KiB values
+#   multiget   goal 2: pipelined multi-get, mc-crusher style (one connection per loop, get of 10 keys back to back)
+#   tail       goal 3: latency at a fixed rate (half the lower maximum) over a store of 1M items / 2 GB of values,
+#              with the GC pauses of the run from the unified GC log
+#   churn      connect, one request, close
+#   idle       goal 4: RSS per idle connection at 9,000 and 18,000 connections
+#   items      goal 5: RSS per stored item (1M items of 32 B keys / 100 B values; 10M items of 10 B values) at the
+#              same memory limit, items held and hit ratio
+#   hitratio   goal 6: hit ratio at the same memory, cache-aside, Zipf 0.99, Zipf 0.8, scan-polluted Zipf
+#   dispatch   the dispatch policies under uneven load (in-process)
+#   accounting the cost of the loop's own accounting
+#   jmh        goal 7: JMH (parse, lookup, reply building, echo path, whole round trips) with -prof gc
 #
-# Every server runs at once on its own loopback port, started once; the client alternates between them
-# (A B A B ...) for several rounds after a warm-up. Each run reports throughput, latency percentiles and the
-# server's CPU time per operation (utime+stime from /proc/PID/stat), which is far steadier than throughput on a
-# shared machine. Writes BENCHMARKS.md (machine, date, commit, medians, ratios evbase/peer) and
-# bench/results/<time>/ (raw results and logs).
+#   bench/run.sh            full run (about an hour on 2 cores, build included)
+#   bench/run.sh --quick    shorter runs, fewer rounds, smaller stores (about 25 minutes)
+#   bench/run.sh --smoke    a few seconds per benchmark with tiny stores: checks that everything runs, the figures
+#                           mean nothing
+#   options: --rounds N  --only NAME,NAME (names above; memcache = memcaslap,multiget)  --no-build  --workers N
+#   environment: EVB_JAVA (the java running the evbase servers, default java), EVB_GC (their collector options,
+#                default -XX:+UseG1GC); TAIL_MB / ITEMS_MB / HIT_MB memory limits
+#
+# The servers of one benchmark run at once on their own loopback ports; the client alternates between them (A B A B
+# ...) for several rounds after a warm-up. Each run reports throughput, latency percentiles and the server's CPU time
+# per operation split into user and kernel time (utime and stime from /proc/PID/stat), which is far steadier than
+# throughput on a shared machine. Writes BENCHMARKS.md (machine, date, commit, the goals' summary, medians, ratios
+# evbase/peer) and bench/results/<time>/ (raw results and logs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -25,31 +41,60 @@ if { ! command -v memcached || ! command -v memcaslap; } >/dev/null 2>&1 && [ "$
     || echo "could not install them: the memcache benchmarks will be skipped"
 fi
 
-QUICK=0
+MODE=full
 ROUNDS=""
-ONLY="echo,memcache,churn,idle,dispatch,accounting,jmh"
+ALL="echo,memcaslap,multiget,tail,churn,idle,items,hitratio,dispatch,accounting,jmh"
+ONLY=$ALL
 BUILD=1
 WORKERS=2
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) QUICK=1 ;;
+    --quick) MODE=quick ;;
+    --smoke) MODE=smoke ;;
     --rounds) ROUNDS=$2; shift ;;
     --only) ONLY=$2; shift ;;
     --no-build) BUILD=0 ;;
     --workers) WORKERS=$2; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
 done
-if [ "$QUICK" = 1 ]; then
-  ROUNDS=${ROUNDS:-2}; DUR=2; WARM=1; SIZES="64 16384"; MC_CONNS="32"; MC_DUR=2; IDLE_CONNS=10000
-  D_LIGHT=100; D_REQUESTS=10; ACC_ROUNDS=5000000; ACC_SECONDS=4
-else
-  ROUNDS=${ROUNDS:-3}; DUR=3; WARM=1; SIZES="64 1024 16384"; MC_CONNS="16 32 64"; MC_DUR=3; IDLE_CONNS=10000
-  D_LIGHT=200; D_REQUESTS=20; ACC_ROUNDS=20000000; ACC_SECONDS=10
-fi
+EXPANDED=""
+for n in ${ONLY//,/ }; do
+  [ "$n" = memcache ] && n=memcaslap,multiget
+  for m in ${n//,/ }; do
+    [[ ",$ALL," == *",$m,"* ]] || { echo "unknown benchmark $m (one of $ALL, memcache)" >&2; exit 2; }
+  done
+  EXPANDED="${EXPANDED:+$EXPANDED,}$n"
+done
+ONLY=$EXPANDED
 want() { [[ ",$ONLY," == *",$1,"* ]]; }
+
+# Sizes per mode. MC_VALUES: memcaslap value sizes; TAIL_*: the big store; ITEMS_CASES: count:key:value per case.
+case "$MODE" in
+  full)
+    ROUNDS=${ROUNDS:-3}; DUR=3; WARM=1; SIZES="64 1024 16384"; MC_CONNS="16 32 64"; MC_VALUES="64 1024"; MC_DUR=3
+    IDLE_COUNTS="9000 18000"; TAIL_ITEMS=1000000; TAIL_VALUE=2000; TAIL_DUR=10
+    ITEMS_CASES="1000000:32:100 10000000:10:10"; HIT_REQUESTS=3000000
+    D_LIGHT=200; D_REQUESTS=20; ACC_ROUNDS=20000000; ACC_SECONDS=10; JMH_OPTS=(-wi 2 -w 1s -i 3 -r 1s) ;;
+  quick)
+    ROUNDS=${ROUNDS:-2}; DUR=2; WARM=1; SIZES="64 16384"; MC_CONNS="32"; MC_VALUES="64 1024"; MC_DUR=2
+    IDLE_COUNTS="9000"; TAIL_ITEMS=200000; TAIL_VALUE=2000; TAIL_DUR=5
+    ITEMS_CASES="1000000:32:100"; HIT_REQUESTS=1000000
+    D_LIGHT=100; D_REQUESTS=10; ACC_ROUNDS=5000000; ACC_SECONDS=4; JMH_OPTS=(-wi 1 -w 1s -i 2 -r 1s) ;;
+  smoke)
+    ROUNDS=${ROUNDS:-1}; DUR=1; WARM=0.5; SIZES="64"; MC_CONNS="16"; MC_VALUES="64"; MC_DUR=1
+    IDLE_COUNTS="500"; TAIL_ITEMS=20000; TAIL_VALUE=2000; TAIL_DUR=1
+    ITEMS_CASES="20000:32:100"; HIT_REQUESTS=100000
+    D_LIGHT=20; D_REQUESTS=5; ACC_ROUNDS=1000000; ACC_SECONDS=1; JMH_OPTS=(-wi 0 -i 1 -r 200ms) ;;
+esac
+# Memory limits (MB), the same for evbase and memcached in each benchmark.
+MAIN_MB=${MAIN_MB:-256}     # echo/memcaslap/multiget/churn/idle servers
+TAIL_MB=${TAIL_MB:-3000}    # 1M items of 2,000 B values fit with room
+ITEMS_MB=${ITEMS_MB:-1024}
+HIT_MB=${HIT_MB:-64}
+[ "$MODE" = smoke ] && { TAIL_MB=256; ITEMS_MB=64; }
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT="$ROOT/bench/results/$STAMP"
@@ -58,6 +103,7 @@ RAW="$OUT/raw.txt"
 : > "$RAW"
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 START_SECONDS=$SECONDS
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------- build
 if [ "$BUILD" = 1 ]; then
@@ -65,14 +111,19 @@ if [ "$BUILD" = 1 ]; then
   ./mvnw -q -B -ntp -Pbench -DskipTests package > "$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; exit 1; }
 fi
 CP="$ROOT/target/test-classes:$ROOT/target/classes:$(cat "$ROOT/target/bench.classpath")"
-JVM_SERVER_OPTS="-Xms512m -Xmx512m -XX:MaxDirectMemorySize=512m"
-LOADGEN=(java -Xmx1g -XX:+UseParallelGC -cp "$CP" io.evbase.bench.LoadGen)
+EVB_JAVA=${EVB_JAVA:-java}
+EVB_GC=${EVB_GC:--XX:+UseG1GC}
+JVM_SERVER_OPTS="-Xms1g -Xmx1g -XX:MaxDirectMemorySize=512m $EVB_GC"
+LOADGEN=(java -Xmx2g -XX:+UseParallelGC -cp "$CP" io.evbase.bench.LoadGen)
+BENCHJAVA=(java -Xmx2g -XX:+UseParallelGC -cp "$CP")
 
 HAS_MEMCACHE=0
 # grep -c reads all of unzip's output: an early-exiting grep -q would fail the pipeline (SIGPIPE, pipefail).
 if [ "$(unzip -Z1 target/evbase.jar 2>/dev/null | grep -c 'io/evbase/protocol/memcache/MemcacheHandler.class')" -gt 0 ]; then
   HAS_MEMCACHE=1
 fi
+HAS_MEMCACHED=0
+command -v memcached >/dev/null && HAS_MEMCACHED=1
 
 # ---------------------------------------------------------------- servers
 PIDS=()
@@ -83,6 +134,14 @@ cleanup() {
   for p in "${PIDS[@]:-}"; do
     [ -n "$p" ] && wait "$p" 2>/dev/null || true
   done
+  PIDS=()
+}
+stop_server() { # pid
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  local keep=() p
+  for p in "${PIDS[@]:-}"; do [ "$p" != "$1" ] && [ -n "$p" ] && keep+=("$p"); done
+  PIDS=("${keep[@]:-}")
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -94,34 +153,40 @@ free_port() { # first free loopback port at or above $1
 }
 wait_port() { # port pid name
   local i
-  for i in $(seq 1 600); do
+  for i in $(seq 1 900); do
     if (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null; then return 0; fi
     if ! kill -0 "$2" 2>/dev/null; then log "$3 died at start; see $OUT/$3.log"; tail -20 "$OUT/$3.log" >&2; return 1; fi
     sleep 0.1
   done
-  log "$3 did not open port $1 within 60 s"; return 1
+  log "$3 did not open port $1 within 90 s"; return 1
 }
-cpu_ticks() { awk '{ s = $0; sub(/.*\) /, "", s); split(s, f, " "); print f[12] + f[13] }' "/proc/$1/stat"; }
-user_ticks() { awk '{ s = $0; sub(/.*\) /, "", s); split(s, f, " "); print f[12] }' "/proc/$1/stat"; }
+mc_answers() { # port: whether a memcache server answers version there
+  [ "$(printf 'version\r\n' | timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1; cat >&3; head -c 7 <&3" 2>/dev/null)" = "VERSION" ]
+}
 
-P_EVB_ECHO=$(free_port 27007)
-P_EVB_MC=$(free_port $((P_EVB_ECHO + 1)))
-P_NIO=$(free_port $((P_EVB_MC + 1)))
-P_EPOLL=$(free_port $((P_NIO + 1)))
-P_MEMCD=$(free_port $((P_EPOLL + 1)))
-
+# start_evbase NAME "JVM OPTIONS" MEMORY_MB ECHO_PORT(0: none) MEMCACHE_PORT(0: none) -> EVB_PID; runs from an empty
+# directory, so that no application.yml adds listeners of its own.
 start_evbase() {
-  local args=(--evbase.workers="$WORKERS" --server.port=0
-    --evbase.listeners.echo.port="$P_EVB_ECHO" --evbase.listeners.echo.protocol=echo
-    --evbase.listeners.echo.bind-address=127.0.0.1 --evbase.listeners.echo.max-connections=19000)
-  if [ "$HAS_MEMCACHE" = 1 ]; then
-    args+=(--evbase.listeners.memcache.port="$P_EVB_MC" --evbase.listeners.memcache.protocol=memcache
+  local name=$1 opts=$2 mb=$3 echo_port=$4 mc_port=$5
+  local args=(--evbase.workers="$WORKERS" --server.port=0 --evbase.memcache.memory-limit="${mb}MB")
+  if [ "$echo_port" != 0 ]; then
+    args+=(--evbase.listeners.echo.port="$echo_port" --evbase.listeners.echo.protocol=echo
+      --evbase.listeners.echo.bind-address=127.0.0.1 --evbase.listeners.echo.max-connections=19000)
+  fi
+  if [ "$mc_port" != 0 ]; then
+    args+=(--evbase.listeners.memcache.port="$mc_port" --evbase.listeners.memcache.protocol=memcache
       --evbase.listeners.memcache.bind-address=127.0.0.1 --evbase.listeners.memcache.max-connections=19000)
   fi
-  # From an empty directory, so that no application.yml adds listeners of its own.
   mkdir -p "$OUT/evbase-cwd"
-  (cd "$OUT/evbase-cwd" && exec java $JVM_SERVER_OPTS -jar "$ROOT/target/evbase.jar" "${args[@]}") > "$OUT/evbase.log" 2>&1 &
+  # shellcheck disable=SC2086
+  (cd "$OUT/evbase-cwd" && exec $EVB_JAVA $opts -jar "$ROOT/target/evbase.jar" "${args[@]}") > "$OUT/$name.log" 2>&1 &
   EVB_PID=$!; PIDS+=("$EVB_PID")
+}
+# start_memcached NAME PORT MEMORY_MB -> MEMCD_PID
+start_memcached() {
+  memcached $( [ "$(id -u)" = 0 ] && echo "-u root" ) -t "$WORKERS" -p "$2" -U 0 -l 127.0.0.1 -m "$3" -c 19000 \
+    > "$OUT/$1.log" 2>&1 &
+  MEMCD_PID=$!; PIDS+=("$MEMCD_PID")
 }
 start_netty() { # transport port
   java $JVM_SERVER_OPTS -cp "$CP" io.evbase.bench.NettyEchoServer --port "$2" --loops "$WORKERS" --transport "$1" \
@@ -129,45 +194,6 @@ start_netty() { # transport port
   local pid=$!; PIDS+=("$pid")
   if [ "$1" = nio ]; then NIO_PID=$pid; else EPOLL_PID=$pid; fi
 }
-start_memcached() {
-  memcached $( [ "$(id -u)" = 0 ] && echo "-u root" ) -t "$WORKERS" -p "$P_MEMCD" -U 0 -l 127.0.0.1 -m 64 -c 19000 > "$OUT/memcached.log" 2>&1 &
-  MEMCD_PID=$!; PIDS+=("$MEMCD_PID")
-}
-
-NEED_NETTY=0; NEED_MEMCD=0
-{ want echo || want idle; } && NEED_NETTY=1
-{ want memcache || want churn || want idle; } && NEED_MEMCD=1
-if want echo || want memcache || want churn || want idle; then
-  log "starting evbase ($WORKERS loops) on $P_EVB_ECHO (echo)$([ $HAS_MEMCACHE = 1 ] && echo " and $P_EVB_MC (memcache)")"
-  start_evbase
-  if [ "$NEED_NETTY" = 1 ]; then
-    log "starting Netty echo (NIO on $P_NIO, epoll on $P_EPOLL, $WORKERS loops each)"
-    start_netty nio "$P_NIO"; start_netty epoll "$P_EPOLL"
-  fi
-  if [ "$NEED_MEMCD" = 1 ]; then
-    if command -v memcached >/dev/null; then
-      log "starting memcached -t $WORKERS on $P_MEMCD"; start_memcached
-    else
-      log "memcached is not installed (Debian package memcached): memcached comparisons are skipped"; NEED_MEMCD=0
-    fi
-  fi
-  if ! wait_port "$P_EVB_ECHO" "$EVB_PID" evbase; then
-    if [ "$HAS_MEMCACHE" = 1 ] && grep -q 'protocol=memcache names no ProtocolHandler bean' "$OUT/evbase.log"; then
-      log "this evbase build has the memcache classes but no memcache protocol bean: restarting evbase without it"
-      HAS_MEMCACHE=0; mv "$OUT/evbase.log" "$OUT/evbase-failed.log"; start_evbase
-      wait_port "$P_EVB_ECHO" "$EVB_PID" evbase
-    else
-      exit 1
-    fi
-  fi
-  [ "$NEED_NETTY" = 1 ] && { wait_port "$P_NIO" "$NIO_PID" netty-nio; wait_port "$P_EPOLL" "$EPOLL_PID" netty-epoll; }
-  [ "$NEED_MEMCD" = 1 ] && wait_port "$P_MEMCD" "$MEMCD_PID" memcached
-  MC_OK=0
-  if [ "$HAS_MEMCACHE" = 1 ] && wait_port "$P_EVB_MC" "$EVB_PID" evbase \
-      && [ "$(printf 'version\r\n' | timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$P_EVB_MC; cat >&3; head -c 7 <&3")" = "VERSION" ]; then
-    MC_OK=1
-  fi
-fi
 
 record() { # bench case server round RESULT-line
   local line="bench=$1 case=$2 server=$3 round=$4 ${5#RESULT }"
@@ -176,6 +202,57 @@ record() { # bench case server round RESULT-line
 }
 skip() { echo "bench=$1 skipped=$(echo "$2" | tr ' ' '_')" >> "$RAW"; log "SKIPPED $1: $2"; }
 loadgen() { "${LOADGEN[@]}" "$@" 2>>"$OUT/loadgen.log" | grep '^RESULT' || { log "load generator failed: $*"; tail -5 "$OUT/loadgen.log" >&2; echo "RESULT failed=1"; }; }
+benchtool() { # class args...: a tool of io.evbase.bench printing one RESULT line
+  local cls=$1; shift
+  "${BENCHJAVA[@]}" "io.evbase.bench.$cls" "$@" 2>>"$OUT/$cls.log" | grep '^RESULT' || { log "$cls failed: $*"; tail -5 "$OUT/$cls.log" >&2; echo "RESULT failed=1"; }
+}
+median_of() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print 0 }'; }
+ticks() { # pid: "utime stime loop-threads-ticks" (loop threads: evbase-loop-*)
+  local u s l=0 t
+  read -r u s < <(awk '{ s = $0; sub(/.*\) /, "", s); split(s, f, " "); print f[12], f[13] }' "/proc/$1/stat")
+  for t in /proc/"$1"/task/*; do
+    if [[ "$(cat "$t/comm" 2>/dev/null)" == evbase-loop-* ]]; then
+      l=$((l + $(awk '{ s = $0; sub(/.*\) /, "", s); split(s, f, " "); print f[12] + f[13] }' "$t/stat" 2>/dev/null || echo 0)))
+    fi
+  done
+  echo "$u $s $l"
+}
+
+P_EVB_ECHO=$(free_port 27007)
+P_EVB_MC=$(free_port $((P_EVB_ECHO + 1)))
+P_NIO=$(free_port $((P_EVB_MC + 1)))
+P_EPOLL=$(free_port $((P_NIO + 1)))
+P_MEMCD=$(free_port $((P_EPOLL + 1)))
+P_AUX_EVB=$(free_port $((P_MEMCD + 1)))
+P_AUX_MEMCD=$(free_port $((P_AUX_EVB + 1)))
+
+# ---------------------------------------------------------------- the shared servers
+NEED_NETTY=0; NEED_MEMCD=0
+{ want echo || want idle; } && NEED_NETTY=1
+{ want memcaslap || want multiget || want churn || want idle; } && [ "$HAS_MEMCACHED" = 1 ] && NEED_MEMCD=1
+MC_OK=0
+if want echo || want memcaslap || want multiget || want churn || want idle; then
+  log "starting evbase ($WORKERS loops, $EVB_JAVA $JVM_SERVER_OPTS) on $P_EVB_ECHO (echo)$([ $HAS_MEMCACHE = 1 ] && echo " and $P_EVB_MC (memcache, ${MAIN_MB} MB)")"
+  start_evbase evbase "$JVM_SERVER_OPTS" "$MAIN_MB" "$P_EVB_ECHO" "$([ "$HAS_MEMCACHE" = 1 ] && echo "$P_EVB_MC" || echo 0)"
+  if [ "$NEED_NETTY" = 1 ]; then
+    log "starting Netty echo (NIO on $P_NIO, epoll on $P_EPOLL, $WORKERS loops each)"
+    start_netty nio "$P_NIO"; start_netty epoll "$P_EPOLL"
+  fi
+  if [ "$NEED_MEMCD" = 1 ]; then
+    log "starting memcached -t $WORKERS -m $MAIN_MB on $P_MEMCD"; start_memcached memcached "$P_MEMCD" "$MAIN_MB"
+  fi
+  wait_port "$P_EVB_ECHO" "$EVB_PID" evbase || exit 1
+  [ "$NEED_NETTY" = 1 ] && { wait_port "$P_NIO" "$NIO_PID" netty-nio; wait_port "$P_EPOLL" "$EPOLL_PID" netty-epoll; }
+  [ "$NEED_MEMCD" = 1 ] && wait_port "$P_MEMCD" "$MEMCD_PID" memcached
+  if [ "$HAS_MEMCACHE" = 1 ] && wait_port "$P_EVB_MC" "$EVB_PID" evbase && mc_answers "$P_EVB_MC"; then
+    MC_OK=1
+  fi
+fi
+memcache_skip() { # bench: whether the memcache comparison cannot run (and says why)
+  if [ "$HAS_MEMCACHED" != 1 ]; then skip "$1" "memcached is not installed (Debian package memcached)"; return 0; fi
+  if [ "$HAS_MEMCACHE" != 1 ]; then skip "$1" "this evbase build has no memcache handler"; return 0; fi
+  return 1
+}
 
 # ---------------------------------------------------------------- echo
 if want echo; then
@@ -193,7 +270,8 @@ if want echo; then
         conns=32; [ "$m" = pipeline ] && conns=16
         for s in "${ECHO_SERVERS[@]}"; do
           IFS=: read -r name port pid <<<"$s"
-          res=$(loadgen --mode "$m" --port "$port" --conns "$conns" --size "$size" --warmup "$WARM" --duration "$DUR" --server-pid "$pid")
+          res=$(loadgen --mode "$m" --port "$port" --conns "$conns" --size "$size" --warmup "$WARM" --duration "$DUR" \
+            --server-pid "$pid" --loop-threads "$([ "$name" = evbase ] && echo evbase-loop- || true)")
           record echo "$m/${size}B/${conns}c" "$name" "$r" "$res"
         done
       done
@@ -201,113 +279,230 @@ if want echo; then
   done
 fi
 
-# ---------------------------------------------------------------- memcache
-memcaslap_run() { # name port pid conns get_ratio round
-  local cfg="$OUT/memcaslap-$5.cfg"
+# ---------------------------------------------------------------- goal 1: memcaslap
+memcaslap_run() { # name port pid conns get_ratio value_size round
+  local cfg="$OUT/memcaslap-$5-$6.cfg"
   local set_ratio
   set_ratio=$(awk -v g="$5" 'BEGIN { printf "%.2f", 1 - g }')
-  printf 'key\n32 32 1\nvalue\n100 100 1\ncmd\n0 %s\n1 %s\n' "$set_ratio" "$5" > "$cfg"
-  local c0 c1 out tps
-  local u0 u1
-  c0=$(cpu_ticks "$3"); u0=$(user_ticks "$3")
+  printf 'key\n32 32 1\nvalue\n%s %s 1\ncmd\n0 %s\n1 %s\n' "$6" "$6" "$set_ratio" "$5" > "$cfg"
+  local t0 t1 out tps ops
+  t0=$(ticks "$3")
   out=$(memcaslap -s "127.0.0.1:$2" -F "$cfg" -T 1 -c "$4" -t "${MC_DUR}s" -w 1k 2>&1 || true)
-  c1=$(cpu_ticks "$3"); u1=$(user_ticks "$3")
+  t1=$(ticks "$3")
   echo "$out" >> "$OUT/memcaslap.log"
   tps=$(echo "$out" | awk '/^Run time:/ { for (i = 1; i <= NF; i++) if ($i == "TPS:") print $(i + 1) }' | tail -1)
-  local ops
   ops=$(echo "$out" | awk '/^Run time:/ { for (i = 1; i <= NF; i++) if ($i == "Ops:") print $(i + 1) }' | tail -1)
-  local cpu_per_op="NaN"
-  [ -n "$ops" ] && [ "$ops" -gt 0 ] && cpu_per_op=$(awk -v a="$c0" -v b="$c1" -v o="$ops" 'BEGIN { printf "%.3f", (b - a) * 10000 / o }')
-  local user_pct
-  user_pct=$(awk -v a="$c0" -v b="$c1" -v x="$u0" -v y="$u1" 'BEGIN { if (b > a) printf "%.0f", 100 * (y - x) / (b - a); else print "NaN" }')
-  record memcaslap "get${5}/${4}c" "$1" "$6" "RESULT ops_per_s=${tps:-NaN} ops=${ops:-0} server_cpu_us_per_op=$cpu_per_op server_user_pct=$user_pct"
+  local cpu
+  cpu=$(awk -v a="$t0" -v b="$t1" -v o="${ops:-0}" -v hz="$(getconf CLK_TCK)" -v evb="$([[ $1 == evbase* ]] && echo 1 || echo 0)" 'BEGIN {
+    split(a, x, " "); split(b, y, " "); u = y[1] - x[1]; s = y[2] - x[2]; l = y[3] - x[3]; us = 1e6 / hz
+    if (o <= 0) { print "server_cpu_us_per_op=NaN"; exit }
+    printf "server_cpu_us_per_op=%.3f", (u + s) * us / o
+    printf " server_user_us_per_op=%.3f server_sys_us_per_op=%.3f", u * us / o, s * us / o
+    if (u + s > 0) printf " server_user_pct=%.0f", 100 * u / (u + s)
+    if (evb && u + s > 0) printf " server_nonloop_pct=%.0f", 100 * (u + s - l) / (u + s)
+  }')
+  record memcaslap "get${5}/${4}c/${6}B" "$1" "$7" "RESULT ops_per_s=${tps:-NaN} ops=${ops:-0} $cpu"
 }
-if want memcache; then
-  if [ "$NEED_MEMCD" != 1 ]; then
-    skip memcache "memcached is not installed"
-  elif [ "$MC_OK" != 1 ]; then
-    skip memcache "no memcache listener answers in this evbase build (io.evbase.protocol.memcache.MemcacheHandler not in target/evbase.jar)"
+if want memcaslap && ! memcache_skip memcaslap; then
+  if [ "$MC_OK" != 1 ]; then
+    skip memcaslap "the evbase memcache listener does not answer"
   elif ! command -v memcaslap >/dev/null; then
     skip memcaslap "memcaslap is not installed (Debian package libmemcached-tools)"
   else
     MC_SERVERS=("evbase:$P_EVB_MC:$EVB_PID" "memcached:$P_MEMCD:$MEMCD_PID")
-    log "memcache: warm-up (the JVM's JIT is still compiling the memcache paths for a few seconds)"
-    printf 'key\n32 32 1\nvalue\n100 100 1\ncmd\n0 0.5\n1 0.5\n' > "$OUT/memcaslap-warmup.cfg"
-    for s in "${MC_SERVERS[@]}"; do
-      IFS=: read -r name port pid <<<"$s"
-      memcaslap -s "127.0.0.1:$port" -F "$OUT/memcaslap-warmup.cfg" -T 1 -c 32 -t 5s -w 1k >/dev/null 2>&1 || true
+    log "memcaslap: warm-up (the JVM's JIT is still compiling the memcache paths for a few seconds)"
+    for v in $MC_VALUES; do
+      printf 'key\n32 32 1\nvalue\n%s %s 1\ncmd\n0 0.5\n1 0.5\n' "$v" "$v" > "$OUT/memcaslap-warmup.cfg"
+      for s in "${MC_SERVERS[@]}"; do
+        IFS=: read -r name port pid <<<"$s"
+        memcaslap -s "127.0.0.1:$port" -F "$OUT/memcaslap-warmup.cfg" -T 1 -c 32 -t "$([ "$MODE" = smoke ] && echo 1 || echo 4)s" -w 1k >/dev/null 2>&1 || true
+      done
     done
     for r in $(seq 1 "$ROUNDS"); do
-      log "memcache: memcaslap round $r/$ROUNDS"
-      for g in 0.9 0.5; do
-        for c in $MC_CONNS; do
-          for s in "${MC_SERVERS[@]}"; do
-            IFS=: read -r name port pid <<<"$s"
-            memcaslap_run "$name" "$port" "$pid" "$c" "$g" "$r"
+      log "memcaslap: round $r/$ROUNDS"
+      for v in $MC_VALUES; do
+        for g in 0.9 0.5; do
+          for c in $MC_CONNS; do
+            for s in "${MC_SERVERS[@]}"; do
+              IFS=: read -r name port pid <<<"$s"
+              memcaslap_run "$name" "$port" "$pid" "$c" "$g" "$v" "$r"
+            done
           done
         done
       done
     done
-    # Latency percentiles at a fixed rate: half the lower of the two closed-loop maxima, the same for both.
-    declare -A MAXOPS
-    for r in $(seq 1 "$ROUNDS"); do
-      log "memcache: load generator, closed loop, round $r/$ROUNDS"
-      for s in "${MC_SERVERS[@]}"; do
-        IFS=: read -r name port pid <<<"$s"
-        res=$(loadgen --mode memcache --port "$port" --conns 32 --get-ratio 0.9 --warmup "$WARM" --duration "$DUR" --server-pid "$pid")
-        record memcache-max "get0.9/32c" "$name" "$r" "$res"
-        v=$(echo "$res" | sed -n 's/.*ops_per_s=\([0-9]*\).*/\1/p')
-        MAXOPS[$name]="${MAXOPS[$name]:-} ${v:-0}"
-      done
+  fi
+fi
+
+# ---------------------------------------------------------------- goal 2: pipelined multi-get
+if want multiget && ! memcache_skip multiget; then
+  if [ "$MC_OK" != 1 ]; then
+    skip multiget "the evbase memcache listener does not answer"
+  else
+    MC_SERVERS=("evbase:$P_EVB_MC:$EVB_PID" "memcached:$P_MEMCD:$MEMCD_PID")
+    log "multiget: preload and warm-up"
+    for s in "${MC_SERVERS[@]}"; do
+      IFS=: read -r name port pid <<<"$s"
+      loadgen --mode multiget --port "$port" --conns "$WORKERS" --threads "$WORKERS" --value-size 100 --warmup 0 \
+        --duration "$([ "$MODE" = smoke ] && echo 1 || echo 3)" >/dev/null
     done
-    RATE=$(for n in "${!MAXOPS[@]}"; do echo "${MAXOPS[$n]}" | tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; done | sort -n | head -1)
-    RATE=$((RATE / 2))
     for r in $(seq 1 "$ROUNDS"); do
-      log "memcache: load generator at $RATE requests/s, round $r/$ROUNDS"
+      log "multiget: round $r/$ROUNDS"
       for s in "${MC_SERVERS[@]}"; do
         IFS=: read -r name port pid <<<"$s"
-        res=$(loadgen --mode memcache --port "$port" --conns 32 --get-ratio 0.9 --rate "$RATE" --warmup 2 --duration "$DUR" --server-pid "$pid")
-        record memcache-rate "get0.9/32c/${RATE}rps" "$name" "$r" "$res"
+        res=$(loadgen --mode multiget --port "$port" --conns "$WORKERS" --threads "$WORKERS" --value-size 100 \
+          --preload false --warmup "$WARM" --duration "$DUR" --server-pid "$pid" \
+          --loop-threads "$([ "$name" = evbase ] && echo evbase-loop- || true)")
+        record multiget "get10keys/${WORKERS}c/100B" "$name" "$r" "$res"
       done
     done
   fi
 fi
 
 # ---------------------------------------------------------------- churn
-if want churn; then
-  if [ "$NEED_MEMCD" != 1 ]; then
-    skip churn "memcached is not installed"
-  else
-    if [ "$MC_OK" = 1 ]; then EVB_CHURN="evbase:$P_EVB_MC:$EVB_PID"; CH_CASE="memcache-version"; else
-      EVB_CHURN="evbase:$P_EVB_ECHO:$EVB_PID"; CH_CASE="version-line(evbase-echo)"
-      log "churn: no evbase memcache listener; evbase answers through its echo listener (same one line in, one line out)"
-    fi
-    for r in $(seq 0 "$ROUNDS"); do
-      [ "$r" = 0 ] && log "churn: warm-up" || log "churn: round $r/$ROUNDS"
-      for s in "$EVB_CHURN" "memcached:$P_MEMCD:$MEMCD_PID"; do
-        IFS=: read -r name port pid <<<"$s"
-        res=$(loadgen --mode churn --port "$port" --conns 16 --warmup 0.5 --duration "$([ "$r" = 0 ] && echo 1 || echo "$DUR")" --server-pid "$pid")
-        [ "$r" = 0 ] || record churn "$CH_CASE/16c" "$name" "$r" "$res"
-      done
+if want churn && ! memcache_skip churn; then
+  for r in $(seq 0 "$ROUNDS"); do
+    [ "$r" = 0 ] && log "churn: warm-up" || log "churn: round $r/$ROUNDS"
+    for s in "evbase:$P_EVB_MC:$EVB_PID" "memcached:$P_MEMCD:$MEMCD_PID"; do
+      IFS=: read -r name port pid <<<"$s"
+      res=$(loadgen --mode churn --port "$port" --conns 16 --warmup 0.5 --duration "$([ "$r" = 0 ] && echo 1 || echo "$DUR")" --server-pid "$pid")
+      [ "$r" = 0 ] || record churn "memcache-version/16c" "$name" "$r" "$res"
     done
-  fi
+  done
 fi
 
-# ---------------------------------------------------------------- idle
+# ---------------------------------------------------------------- goal 4: idle connections
+# 50,000 connections cannot be measured here: a process may hold at most $(ulimit -Hn) descriptors (the client's and
+# each server's), so the larger count is the largest that fits both under that limit.
 if want idle; then
-  log "idle: $IDLE_CONNS connections to each server"
-  res=$(loadgen --mode idle --port "$P_EVB_ECHO" --conns "$IDLE_CONNS" --server-pid "$EVB_PID" --jvm true --request 'x\n')
-  record idle "${IDLE_CONNS}c" evbase 1 "$res"
-  res=$(loadgen --mode idle --port "$P_NIO" --conns "$IDLE_CONNS" --server-pid "$NIO_PID" --jvm true --request 'x\n')
-  record idle "${IDLE_CONNS}c" netty-nio 1 "$res"
-  if [ "$NEED_MEMCD" = 1 ]; then
-    res=$(loadgen --mode idle --port "$P_MEMCD" --conns "$IDLE_CONNS" --server-pid "$MEMCD_PID" --request 'version\r\n')
-    record idle "${IDLE_CONNS}c" memcached 1 "$res"
-  fi
+  src=2
+  for n in $IDLE_COUNTS; do
+    log "idle: $n connections to each server"
+    for s in "evbase-memcache:$P_EVB_MC:$EVB_PID:true:version\\r\\n" "evbase-echo:$P_EVB_ECHO:$EVB_PID:true:x\\n" \
+        "netty-nio:$P_NIO:$NIO_PID:true:x\\n" "memcached:$P_MEMCD:${MEMCD_PID:-}:false:version\\r\\n"; do
+      IFS=: read -r name port pid jvm request <<<"$s"
+      [ -n "$pid" ] || continue
+      [ "$name" = evbase-memcache ] && [ "$MC_OK" != 1 ] && continue
+      res=$(loadgen --mode idle --port "$port" --conns "$n" --server-pid "$pid" --jvm "$jvm" --request "$request" \
+        --source "127.0.1.$src")
+      src=$((src + 1))
+      record idle "${n}c" "$name" 1 "$res"
+    done
+  done
 fi
 
 cleanup
-PIDS=()
+
+# ---------------------------------------------------------------- goal 3: tail latency over a big store
+gc_pauses() { # gc-log byte-offset-before byte-offset-after: "gc_pauses=N gc_pause_max_ms=X gc_pause_total_ms=Y gc_pauses_over_10ms=Z"
+  tail -c +"$(($2 + 1))" "$1" | head -c "$(($3 - $2))" | awk '
+    /Pause/ && $NF ~ /^[0-9.]+ms$/ { v = $NF; sub(/ms$/, "", v); n++; t += v; if (v > m) m = v; if (v > 10) o++ }
+    END { printf "gc_pauses=%d gc_pause_max_ms=%.3f gc_pause_total_ms=%.1f gc_pauses_over_10ms=%d", n, m, t, o }'
+}
+if want tail && ! memcache_skip tail; then
+  need_mb=$((TAIL_MB * 3 + 2048))
+  avail_mb=$(awk '/MemAvailable/ { print int($2 / 1024) }' /proc/meminfo)
+  if [ "$avail_mb" -lt "$need_mb" ]; then
+    skip tail "needs about $need_mb MB of free memory, $avail_mb MB available"
+  else
+    TAIL_HEAP=$(( (TAIL_MB * 2 + 1024) ))
+    TAIL_OPTS="-Xms${TAIL_HEAP}m -Xmx${TAIL_HEAP}m -XX:MaxDirectMemorySize=512m $EVB_GC -Xlog:gc,gc+phases=info:file=$OUT/evbase-tail-gc.log"
+    log "tail: evbase ($EVB_JAVA $TAIL_OPTS, ${TAIL_MB} MB store) and memcached -m $TAIL_MB"
+    start_evbase evbase-tail "$TAIL_OPTS" "$TAIL_MB" 0 "$P_AUX_EVB"; TAIL_EVB=$EVB_PID
+    start_memcached memcached-tail "$P_AUX_MEMCD" "$TAIL_MB"; TAIL_MEMCD=$MEMCD_PID
+    if wait_port "$P_AUX_EVB" "$TAIL_EVB" evbase-tail && wait_port "$P_AUX_MEMCD" "$TAIL_MEMCD" memcached-tail \
+        && mc_answers "$P_AUX_EVB"; then
+      TAIL_SERVERS=("evbase:$P_AUX_EVB:$TAIL_EVB" "memcached:$P_AUX_MEMCD:$TAIL_MEMCD")
+      TAIL_ARGS=(--mode memcache --conns 32 --get-ratio 0.9 --keys "$TAIL_ITEMS" --value-size "$TAIL_VALUE")
+      for s in "${TAIL_SERVERS[@]}"; do
+        IFS=: read -r name port pid <<<"$s"
+        log "tail: preloading $TAIL_ITEMS items of $TAIL_VALUE B into $name"
+        loadgen "${TAIL_ARGS[@]}" --port "$port" --warmup 0 --duration "$([ "$MODE" = smoke ] && echo 1 || echo 5)" >/dev/null
+      done
+      declare -A MAXOPS
+      for r in $(seq 1 "$ROUNDS"); do
+        log "tail: closed loop, round $r/$ROUNDS"
+        for s in "${TAIL_SERVERS[@]}"; do
+          IFS=: read -r name port pid <<<"$s"
+          res=$(loadgen "${TAIL_ARGS[@]}" --preload false --port "$port" --warmup "$WARM" --duration "$DUR" --server-pid "$pid")
+          record tail-max "get0.9/32c/${TAIL_ITEMS}items" "$name" "$r" "$res"
+          v=$(echo "$res" | sed -n 's/.*ops_per_s=\([0-9]*\).*/\1/p')
+          MAXOPS[$name]="${MAXOPS[$name]:-} ${v:-0}"
+        done
+      done
+      RATE=$(for n in "${!MAXOPS[@]}"; do echo "${MAXOPS[$n]}" | median_of; done | sort -n | head -1)
+      RATE=$((RATE / 2))
+      if [ "$RATE" -le 0 ]; then
+        skip tail "no closed-loop maximum was measured"
+      else
+        for r in $(seq 1 "$ROUNDS"); do
+          log "tail: $RATE requests/s, round $r/$ROUNDS"
+          for s in "${TAIL_SERVERS[@]}"; do
+            IFS=: read -r name port pid <<<"$s"
+            g0=0; [ "$name" = evbase ] && g0=$(stat -c %s "$OUT/evbase-tail-gc.log")
+            res=$(loadgen "${TAIL_ARGS[@]}" --preload false --port "$port" --rate "$RATE" --warmup 2 --duration "$TAIL_DUR" \
+              --server-pid "$pid")
+            if [ "$name" = evbase ]; then
+              res="$res $(gc_pauses "$OUT/evbase-tail-gc.log" "$g0" "$(stat -c %s "$OUT/evbase-tail-gc.log")")"
+            fi
+            record tail "get0.9/32c/${RATE}rps/${TAIL_ITEMS}x${TAIL_VALUE}B" "$name" "$r" "$res"
+          done
+        done
+      fi
+    else
+      skip tail "the big-store servers did not start (see $OUT/evbase-tail.log, $OUT/memcached-tail.log)"
+    fi
+    stop_server "$TAIL_EVB"; stop_server "$TAIL_MEMCD"
+  fi
+fi
+
+# ---------------------------------------------------------------- goal 5: memory per item
+if want items && ! memcache_skip items; then
+  ITEMS_HEAP=$((ITEMS_MB * 4))
+  for c in $ITEMS_CASES; do
+    IFS=: read -r count ksize vsize <<<"$c"
+    kase="$((count / 1000))k/${ksize}B-keys/${vsize}B-values/${ITEMS_MB}MB"
+    [ "$count" -ge 1000000 ] && kase="$((count / 1000000))M/${ksize}B-keys/${vsize}B-values/${ITEMS_MB}MB"
+    log "items: $kase: memcached -m $ITEMS_MB"
+    start_memcached memcached-items "$P_AUX_MEMCD" "$ITEMS_MB"
+    if wait_port "$P_AUX_MEMCD" "$MEMCD_PID" memcached-items; then
+      res=$(benchtool ItemMemory --port "$P_AUX_MEMCD" --server-pid "$MEMCD_PID" --items "$count" --key-size "$ksize" --value-size "$vsize")
+      record items "$kase" memcached 1 "$res"
+    fi
+    stop_server "$MEMCD_PID"
+    log "items: $kase: evbase (-Xmx${ITEMS_HEAP}m, memory-limit ${ITEMS_MB}MB)"
+    start_evbase evbase-items "-Xmx${ITEMS_HEAP}m -XX:MaxDirectMemorySize=256m $EVB_GC" "$ITEMS_MB" 0 "$P_AUX_EVB"
+    if wait_port "$P_AUX_EVB" "$EVB_PID" evbase-items; then
+      res=$(benchtool ItemMemory --port "$P_AUX_EVB" --server-pid "$EVB_PID" --items "$count" --key-size "$ksize" --value-size "$vsize" --jvm true)
+      record items "$kase" evbase 1 "$res"
+    fi
+    stop_server "$EVB_PID"
+  done
+fi
+
+# ---------------------------------------------------------------- goal 6: hit ratio
+if want hitratio && ! memcache_skip hitratio; then
+  SCAN_EVERY=$((HIT_REQUESTS / 15)); SCAN_LENGTH=$((SCAN_EVERY / 4))
+  for t in "zipf0.99:--trace zipf --zipf 0.99" "zipf0.8:--trace zipf --zipf 0.8" \
+      "scan:--trace scan --zipf 0.99 --scan-every $SCAN_EVERY --scan-length $SCAN_LENGTH"; do
+    IFS=: read -r kase targs <<<"$t"
+    log "hitratio: $kase at $HIT_MB MB"
+    start_memcached memcached-hit "$P_AUX_MEMCD" "$HIT_MB"
+    if wait_port "$P_AUX_MEMCD" "$MEMCD_PID" memcached-hit; then
+      # shellcheck disable=SC2086
+      record hitratio "$kase/${HIT_MB}MB" memcached 1 "$(benchtool HitRatio --port "$P_AUX_MEMCD" --requests "$HIT_REQUESTS" $targs)"
+    fi
+    stop_server "$MEMCD_PID"
+    start_evbase evbase-hit "-Xmx$((HIT_MB * 4 + 256))m $EVB_GC" "$HIT_MB" 0 "$P_AUX_EVB"
+    if wait_port "$P_AUX_EVB" "$EVB_PID" evbase-hit; then
+      # shellcheck disable=SC2086
+      record hitratio "$kase/${HIT_MB}MB" evbase 1 "$(benchtool HitRatio --port "$P_AUX_EVB" --requests "$HIT_REQUESTS" $targs)"
+    fi
+    stop_server "$EVB_PID"
+  done
+fi
+
+cleanup
 
 # ---------------------------------------------------------------- dispatch
 # In-process (DispatchBench): two loops, a hot client keeping loop 0 busy with pipelined work, light clients
@@ -341,12 +536,11 @@ if want accounting; then
   done
 fi
 
-# ---------------------------------------------------------------- JMH
+# ---------------------------------------------------------------- goal 7: JMH
 JMH_CSV="$OUT/jmh.csv"
 if want jmh; then
-  log "JMH microbenchmarks"
-  if [ "$QUICK" = 1 ]; then JMH_OPTS=(-wi 1 -w 1s -i 2 -r 1s); else JMH_OPTS=(-wi 2 -w 1s -i 3 -r 1s); fi
-  java -cp "$CP" org.openjdk.jmh.Main -f 1 "${JMH_OPTS[@]}" -rf csv -rff "$JMH_CSV" 'io\.evbase\..*Bench' \
+  log "JMH microbenchmarks (-prof gc)"
+  java -cp "$CP" org.openjdk.jmh.Main -f 1 "${JMH_OPTS[@]}" -prof gc -rf csv -rff "$JMH_CSV" 'io\.evbase\..*Bench' \
     > "$OUT/jmh.log" 2>&1 || { log "JMH failed; see $OUT/jmh.log"; tail -20 "$OUT/jmh.log" >&2; }
 fi
 
@@ -356,21 +550,21 @@ git diff --quiet HEAD -- . ':!BENCHMARKS.md' 2>/dev/null || COMMIT="$COMMIT (wit
 {
   echo "# evbase benchmarks"
   echo
-  echo "Generated by \`bench/run.sh$([ "$QUICK" = 1 ] && echo " --quick")\` — do not edit by hand."
+  echo "Generated by \`bench/run.sh$([ "$MODE" != full ] && echo " --$MODE")$([ "$ONLY" != "$ALL" ] && echo " --only $ONLY")\` — do not edit by hand."
   echo
   echo "| | |"
   echo "| --- | --- |"
   echo "| date | $(date -u '+%Y-%m-%d %H:%M UTC') |"
   echo "| commit | $COMMIT ($(git rev-parse --abbrev-ref HEAD 2>/dev/null || echo '?')) |"
-  echo "| machine | $(uname -srm); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(nproc) cores; $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) |"
-  echo "| load average at start | $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared: read CPU µs/op before ops/s) |"
-  echo "| JDK | $(java -version 2>&1 | head -1) |"
+  echo "| machine | $(uname -srm); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(nproc) cores; $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); descriptor limit $(ulimit -Hn) per process |"
+  echo "| load average at start, at end | $LOAD_AT_START; $(cut -d' ' -f1-3 /proc/loadavg) (the machine may be shared: read CPU µs/op before ops/s) |"
+  echo "| JDK | benchmark tools: $(java -version 2>&1 | head -1); evbase servers: $($EVB_JAVA -version 2>&1 | head -1) |"
   echo "| peers | Netty 4.2.18.Final (NIO, native epoll); $(memcached -V 2>/dev/null || echo 'memcached absent'); $(memcaslap -V 2>/dev/null | head -1 || true) |"
-  echo "| setup | $WORKERS worker loops / threads per server; JVM servers $JVM_SERVER_OPTS; loopback; $ROUNDS rounds, servers alternating, ${DUR}s per run after ${WARM}s in-run warm-up and a warm-up pass |"
+  echo "| setup | $WORKERS worker loops / threads per server; evbase $EVB_GC; shared servers $JVM_SERVER_OPTS, ${MAIN_MB} MB stores (memcached -m $MAIN_MB); loopback; $ROUNDS rounds, servers alternating, ${DUR}s per run after ${WARM}s in-run warm-up and a warm-up pass |"
   echo
-  echo "Ratios are evbase/peer: above 1 means evbase is faster for ops/s, and costlier for CPU µs/op."
-  echo "CPU µs/op is the server process's utime+stime over the measured window divided by the operations; user % is"
-  echo "the share of it spent in the server's own code (utime) rather than in the kernel (stime)."
+  echo "Ratios are evbase/peer: above 1 means evbase is faster for ops/s, and costlier for CPU µs/op, latency and memory."
+  echo "CPU µs/op is the server process's utime+stime over the measured window divided by the operations, split into"
+  echo "user (the server's own code) and kernel time."
 } > "$OUT/header.md"
-java -cp "$CP" io.evbase.bench.Report "$RAW" "$OUT/header.md" "$JMH_CSV" "$ROOT/BENCHMARKS.md"
+java -cp "$CP" io.evbase.bench.Report "$RAW" "$OUT/header.md" "$JMH_CSV" "$ROOT/BENCHMARKS.md" > "$OUT/report.md"
 log "wrote BENCHMARKS.md and $OUT/ in $((SECONDS - START_SECONDS)) s"

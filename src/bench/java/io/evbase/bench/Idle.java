@@ -20,7 +20,8 @@ import javax.management.remote.JMXServiceURL;
  * Memory per idle connection: opens N connections (one round trip each, so the server has registered every one),
  * and compares the server's memory with the baseline taken after a warm-up. For a JVM server it attaches through
  * the Attach API and JMX, runs a full GC and reads the heap in use and the JDK's direct buffer pool; for any
- * server it reads VmRSS.
+ * server it reads VmRSS. {@code --source} binds the client's sockets to a local address of their own, so that
+ * several runs of tens of thousands of connections don't run out of ephemeral ports on one.
  */
 final class Idle {
 
@@ -88,8 +89,13 @@ final class Idle {
         ByteBuffer in = ByteBuffer.allocate(4096);
         try {
             for (int i = 0; i < count; i++) {
-                SocketChannel ch = SocketChannel.open(g.address);
+                SocketChannel ch = SocketChannel.open();
                 list.add(ch);
+                if (g.source != null) {
+                    // a local address of its own: ports in TIME_WAIT from an earlier run on another address don't count
+                    ch.bind(new java.net.InetSocketAddress(g.source, 0));
+                }
+                ch.connect(g.address);
                 ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 ch.write(ByteBuffer.wrap(g.churnRequest));
                 in.clear();

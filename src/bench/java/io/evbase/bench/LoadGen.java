@@ -28,6 +28,10 @@ import org.HdrHistogram.Histogram;
  *       {@code --keys} keys with {@code --value-size} values (preloaded); closed loop, or at {@code --rate}
  *       requests/s in all, latency then measured from each request's intended send time (no coordinated
  *       omission).</li>
+ *   <li>{@code multiget}: mc-crusher's pipelined multi-get: each connection sends {@code get} lines of
+ *       {@code --multiget-keys} keys (default 10, all preloaded) back to back, keeping {@code --depth} of them (default
+ *       32) in flight; an operation is one {@code get} line, and the result also counts keys returned per second
+ *       and the server's CPU per key.</li>
  *   <li>{@code churn}: {@code --conns} concurrent clients, each connecting, sending {@code --request} (default
  *       {@code version\r\n}), reading one line of reply and closing; connections per second.</li>
  *   <li>{@code idle}: opens {@code --conns} connections, one round trip each, and reports the server's memory per
@@ -54,6 +58,14 @@ public final class LoadGen {
     final double rate;
     final byte[] churnRequest;
     final byte[][] keyBytes;
+    /** Name prefix of the server's loop threads ({@code --loop-threads evbase-loop-}), for the non-loop CPU share. */
+    final String loopThreads;
+    /** Keys per {@code get} in multiget mode. */
+    final int keysPerGet;
+    /** Whether memcache modes set every key first ({@code --preload false} when an earlier run did). */
+    final boolean preload;
+    /** Local address the idle mode's connections bind to (each a fresh ephemeral port range), or null. */
+    final String source;
 
     volatile boolean recording;
     volatile boolean stop;
@@ -64,7 +76,8 @@ public final class LoadGen {
         conns = a.integer("conns", 32);
         threads = Math.max(1, Math.min(a.integer("threads", 1), conns));
         size = a.size("size", 64);
-        int defaultDepth = mode.equals("pipeline") ? Math.max(1, Math.min(64, 256 * 1024 / Math.max(1, size))) : 1;
+        int defaultDepth = mode.equals("pipeline") ? Math.max(1, Math.min(64, 256 * 1024 / Math.max(1, size)))
+                : mode.equals("multiget") ? 32 : 1;
         depth = a.integer("depth", defaultDepth);
         warmup = a.seconds("warmup", 1);
         duration = a.seconds("duration", 5);
@@ -73,6 +86,10 @@ public final class LoadGen {
         keys = a.integer("keys", 10_000);
         valueSize = a.size("value-size", 100);
         rate = a.decimal("rate", 0);
+        loopThreads = a.string("loop-threads", "");
+        keysPerGet = a.integer("multiget-keys", 10);
+        preload = !a.string("preload", "true").equals("false");
+        source = a.string("source", null);
         keyBytes = new byte[keys][];
         for (int i = 0; i < keys; i++) {
             keyBytes[i] = key(i).getBytes(StandardCharsets.US_ASCII);
@@ -85,7 +102,7 @@ public final class LoadGen {
         LoadGen g = new LoadGen(new Args(args));
         Args a = new Args(args);
         String result = switch (g.mode) {
-            case "pingpong", "pipeline", "memcache", "churn" -> g.runLoad();
+            case "pingpong", "pipeline", "memcache", "multiget", "churn" -> g.runLoad();
             case "idle" -> Idle.run(g, a.string("jvm", "false").equals("true"), a.seconds("hold", 0));
             default -> throw new IllegalArgumentException("unknown mode " + g.mode);
         };
@@ -96,7 +113,7 @@ public final class LoadGen {
     // ---------------------------------------------------------------- load modes
 
     String runLoad() throws Exception {
-        if (mode.equals("memcache")) {
+        if ((mode.equals("memcache") || mode.equals("multiget")) && preload) {
             preload();
         }
         List<Worker> workers = new ArrayList<>();
@@ -108,15 +125,13 @@ public final class LoadGen {
             w.start();
         }
         Thread.sleep((long) (warmup * 1000));
-        long cpu0 = ProcStat.cpuNanos(serverPid);
-        long user0 = ProcStat.userNanos(serverPid);
+        ProcStat.Cpu cpu0 = ProcStat.cpu(serverPid, loopThreads);
         long t0 = System.nanoTime();
         recording = true;
         Thread.sleep((long) (duration * 1000));
         recording = false;
         long t1 = System.nanoTime();
-        long cpu1 = ProcStat.cpuNanos(serverPid);
-        long user1 = ProcStat.userNanos(serverPid);
+        ProcStat.Cpu cpu1 = ProcStat.cpu(serverPid, loopThreads);
         stop = true;
         Histogram h = new Histogram(HIGHEST_NANOS, 3);
         long ops = 0;
@@ -124,6 +139,7 @@ public final class LoadGen {
         long bytes = 0;
         long hits = 0;
         long misses = 0;
+        long keysReturned = 0;
         for (Worker w : workers) {
             w.join(10_000);
             h.add(w.histogram);
@@ -132,6 +148,7 @@ public final class LoadGen {
             bytes += w.bytes;
             hits += w.hits;
             misses += w.misses;
+            keysReturned += w.keysReturned;
             if (w.failure != null) {
                 throw new IllegalStateException("worker failed", w.failure);
             }
@@ -147,6 +164,14 @@ public final class LoadGen {
             kv(sb, "rate", rate);
             kv(sb, "hits", hits);
             kv(sb, "misses", misses);
+        } else if (mode.equals("multiget")) {
+            kv(sb, "keys_per_get", keysPerGet);
+            kv(sb, "depth", depth);
+            kv(sb, "value_size", valueSize);
+            kv(sb, "keys", keysReturned);
+            kv(sb, "misses", misses);
+            kv(sb, "keys_per_s", String.format(Locale.ROOT, "%.0f", keysReturned / secs));
+            kv(sb, "keys_per_s_per_conn", String.format(Locale.ROOT, "%.0f", keysReturned / secs / conns));
         } else if (!mode.equals("churn")) {
             kv(sb, "size", size);
             kv(sb, "depth", depth);
@@ -160,12 +185,41 @@ public final class LoadGen {
         kv(sb, "p99_us", us(h.getValueAtPercentile(99)));
         kv(sb, "p999_us", us(h.getValueAtPercentile(99.9)));
         kv(sb, "max_us", us(h.getMaxValue()));
-        if (serverPid > 0 && cpu0 >= 0 && cpu1 >= 0) {
-            kv(sb, "server_cpu_s", String.format(Locale.ROOT, "%.2f", (cpu1 - cpu0) / 1e9));
-            kv(sb, "server_cpu_us_per_op", String.format(Locale.ROOT, "%.3f", ops == 0 ? 0 : (cpu1 - cpu0) / 1e3 / ops));
-            kv(sb, "server_user_pct", String.format(Locale.ROOT, "%.0f", cpu1 == cpu0 ? 0 : 100.0 * (user1 - user0) / (cpu1 - cpu0)));
+        cpuFields(sb, cpu0, cpu1, ops, "op");
+        if (mode.equals("multiget")) {
+            cpuFields(sb, cpu0, cpu1, keysReturned, "key");
         }
         return sb.toString();
+    }
+
+    /**
+     * The server's CPU time between two snapshots per {@code unit} ({@code server_cpu_us_per_op}: user + kernel,
+     * {@code server_user_us_per_op}, {@code server_sys_us_per_op}), its user share, and, when the loop threads are
+     * named, the share of the process's CPU the other threads (JIT compiler, GC, acceptor) took.
+     */
+    static void cpuFields(StringBuilder sb, ProcStat.Cpu c0, ProcStat.Cpu c1, long count, String unit) {
+        if (!c0.known() || !c1.known()) {
+            return;
+        }
+        long total = c1.total() - c0.total();
+        long user = c1.user() - c0.user();
+        long sys = c1.sys() - c0.sys();
+        if (unit.equals("op")) {
+            kv(sb, "server_cpu_s", String.format(Locale.ROOT, "%.2f", total / 1e9));
+            kv(sb, "server_user_pct", String.format(Locale.ROOT, "%.0f", total == 0 ? 0 : 100.0 * user / total));
+            if (c0.named() >= 0 && c1.named() >= 0) {
+                long loops = c1.named() - c0.named();
+                kv(sb, "server_nonloop_pct", String.format(Locale.ROOT, "%.0f",
+                        total == 0 ? 0 : 100.0 * Math.max(0, total - loops) / total));
+            }
+        }
+        kv(sb, "server_cpu_us_per_" + unit, perUnit(total, count));
+        kv(sb, "server_user_us_per_" + unit, perUnit(user, count));
+        kv(sb, "server_sys_us_per_" + unit, perUnit(sys, count));
+    }
+
+    static String perUnit(long nanos, long count) {
+        return String.format(Locale.ROOT, "%.3f", count == 0 ? Double.NaN : nanos / 1e3 / count);
     }
 
     static String us(long nanos) {
@@ -235,6 +289,7 @@ public final class LoadGen {
         long bytes;
         long hits;
         long misses;
+        long keysReturned;
         volatile Throwable failure;
 
         Worker(int index, int count) throws IOException {
@@ -265,6 +320,7 @@ public final class LoadGen {
                 for (int i = 0; i < count; i++) {
                     Client c = switch (mode) {
                         case "memcache" -> new McClient(this, i);
+                        case "multiget" -> new MultigetClient(this);
                         case "churn" -> new ChurnClient(this);
                         default -> new EchoClient(this);
                     };
@@ -622,6 +678,139 @@ public final class LoadGen {
                 worker.hits++;
             }
             return need;
+        }
+    }
+
+    /**
+     * mc-crusher's {@code get} of several keys, pipelined: keeps {@code depth} requests in flight on its connection,
+     * writing whenever the socket takes more, and counts the replies' {@code VALUE} headers (keys) and {@code END}
+     * lines (requests). Values are letters only, so a reply line's first byte tells what it is.
+     */
+    final class MultigetClient extends Client {
+        final ByteBuffer out;
+        final ByteBuffer in = ByteBuffer.allocateDirect(256 * 1024);
+        final long[] stamps = new long[depth];
+        final SplittableRandom random;
+        final byte[] request = new byte[4 + keysPerGet * 24 + 2];
+        long queued;
+        long completed;
+        /** The reply parser: at the start of a line, inside a header or END line, or inside a data block. */
+        boolean atLineStart = true;
+        long dataRemaining;
+        boolean inValueHeader;
+        long headerBytes;
+        int pendingValueLength;
+        long keysInReply;
+
+        MultigetClient(Worker worker) {
+            super(worker);
+            random = worker.random.split();
+            out = ByteBuffer.allocateDirect(depth * request.length);
+            out.flip();
+        }
+
+        @Override
+        void begin() throws IOException {
+            connect();
+            queued = completed = 0;
+            atLineStart = true;
+            dataRemaining = 0;
+            in.clear();
+            out.clear().flip();
+            fill(System.nanoTime());
+        }
+
+        /** Appends requests until {@code depth} are in flight and writes what the socket takes. */
+        void fill(long now) throws IOException {
+            if (queued - completed < depth) {
+                out.compact();
+                while (queued - completed < depth && out.remaining() >= request.length) {
+                    out.put(GET, 0, 3);
+                    for (int i = 0; i < keysPerGet; i++) {
+                        out.put((byte) ' ').put(keyBytes[random.nextInt(keys)]);
+                    }
+                    out.put((byte) '\r').put((byte) '\n');
+                    stamps[(int) (queued % depth)] = now;
+                    queued++;
+                }
+                out.flip();
+            }
+            channel.write(out);
+            interest(out.hasRemaining() ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+        }
+
+        @Override
+        void ready(int ops) throws IOException {
+            if ((ops & SelectionKey.OP_READ) != 0) {
+                int n;
+                boolean any = false;
+                while ((n = channel.read(in.clear())) > 0) {
+                    any = true;
+                    in.flip();
+                    scan(n);
+                }
+                if (n < 0) {
+                    throw new IOException("server closed the connection");
+                }
+                if (!any && (ops & SelectionKey.OP_WRITE) == 0) {
+                    return;
+                }
+            }
+            fill(System.nanoTime());
+        }
+
+        /** Walks {@code n} reply bytes: data blocks are skipped by length, line starts are classified. */
+        void scan(int n) throws IOException {
+            int i = 0;
+            while (i < n) {
+                if (dataRemaining > 0) {
+                    int skip = (int) Math.min(dataRemaining, n - i);
+                    i += skip;
+                    dataRemaining -= skip;
+                    continue;
+                }
+                byte b = in.get(i);
+                if (atLineStart) {
+                    atLineStart = false;
+                    if (b == 'V') {
+                        inValueHeader = true;
+                        pendingValueLength = 0;
+                        headerBytes = 0;
+                    } else if (b == 'E') {
+                        inValueHeader = false;
+                        requestDone();
+                    } else {
+                        throw new IOException("unexpected reply line starting with " + (char) b);
+                    }
+                }
+                if (b == '\n') {
+                    atLineStart = true;
+                    if (inValueHeader) {
+                        inValueHeader = false;
+                        keysInReply++;
+                        dataRemaining = pendingValueLength + 2L;
+                    }
+                } else if (inValueHeader) {
+                    // the last token of "VALUE key flags bytes" is the length: digits after the last space
+                    if (b == ' ') {
+                        pendingValueLength = 0;
+                    } else if (b >= '0' && b <= '9') {
+                        pendingValueLength = pendingValueLength * 10 + (b - '0');
+                    }
+                }
+                i++;
+            }
+        }
+
+        void requestDone() {
+            long now = System.nanoTime();
+            worker.complete(stamps[(int) (completed % depth)], now, 0);
+            if (recording) {
+                worker.keysReturned += keysInReply;
+                worker.misses += keysPerGet - keysInReply;
+            }
+            keysInReply = 0;
+            completed++;
         }
     }
 

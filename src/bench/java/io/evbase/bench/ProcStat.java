@@ -1,10 +1,11 @@
 package io.evbase.bench;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Reads a process's CPU time and resident set from /proc. */
+/** Reads a process's CPU time (user and kernel, per thread group) and resident set from /proc. */
 final class ProcStat {
 
     /** Clock ticks per second of /proc/PID/stat; 100 on every Linux this runs on (getconf CLK_TCK). */
@@ -13,25 +14,62 @@ final class ProcStat {
     private ProcStat() {
     }
 
+    /**
+     * A snapshot of a process's CPU time in nanoseconds: user (its own code), system (the kernel on its behalf), and
+     * the part of both spent by the threads whose name starts with a prefix (the event loops), -1 when unknown.
+     */
+    record Cpu(long user, long sys, long named) {
+
+        static final Cpu UNKNOWN = new Cpu(-1, -1, -1);
+
+        boolean known() {
+            return user >= 0 && sys >= 0;
+        }
+
+        long total() {
+            return user + sys;
+        }
+    }
+
+    /** CPU time of {@code pid}; {@code threadPrefix} (may be empty: no per-thread figure) names the loop threads. */
+    static Cpu cpu(long pid, String threadPrefix) {
+        long[] t = times(pid <= 0 ? null : Path.of("/proc/" + pid + "/stat"));
+        if (t == null) {
+            return Cpu.UNKNOWN;
+        }
+        long named = -1;
+        if (threadPrefix != null && !threadPrefix.isEmpty()) {
+            named = 0;
+            try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+                for (Path task : tasks) {
+                    String comm = Files.readString(task.resolve("comm")).trim();
+                    if (comm.startsWith(threadPrefix)) {
+                        long[] tt = times(task.resolve("stat"));
+                        if (tt != null) {
+                            named += tt[0] + tt[1];
+                        }
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                named = -1;
+            }
+        }
+        return new Cpu(t[0], t[1], named);
+    }
+
     /** utime + stime of {@code pid} in nanoseconds, or -1 when unknown. */
     static long cpuNanos(long pid) {
-        long[] t = times(pid);
-        return t == null ? -1 : t[0] + t[1];
+        Cpu c = cpu(pid, null);
+        return c.known() ? c.total() : -1;
     }
 
-    /** utime of {@code pid} in nanoseconds (the process's own code; stime is the kernel's), or -1. */
-    static long userNanos(long pid) {
-        long[] t = times(pid);
-        return t == null ? -1 : t[0];
-    }
-
-    private static long[] times(long pid) {
-        if (pid <= 0) {
+    private static long[] times(Path stat) {
+        if (stat == null) {
             return null;
         }
         try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            String s = Files.readString(stat);
+            String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
             // fields 14 and 15: utime, stime
             return new long[] {Long.parseLong(f[11]) * 1_000_000_000L / TICKS_PER_SECOND,
                     Long.parseLong(f[12]) * 1_000_000_000L / TICKS_PER_SECOND};

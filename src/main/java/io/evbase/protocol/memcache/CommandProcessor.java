@@ -3,6 +3,7 @@ package io.evbase.protocol.memcache;
 import io.evbase.buffer.BufferChain;
 import java.nio.charset.StandardCharsets;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * Executes the classic text commands of one connection against the shared {@link MemcacheStore} and writes their
@@ -55,14 +56,28 @@ final class CommandProcessor implements CommandSink {
     private boolean pendingSetStale;
     /** Non-null while the pending storage command is an {@code ms}: its reply flags. */
     private MetaCommands.PendingMeta pendingMeta;
+    /** The values the output refers to, and the socket's byte count that tells when they are written. */
+    private final OutputReferences references;
+    private final LongSupplier bytesWritten;
     /** What the value in flight is charged in the store's budget (0: none), given back when it ends. */
     private long pendingCharge;
     private final MemcacheAccess access;
     /** False until the authentication set succeeds, when the listener requires it. */
     private boolean authenticated;
 
+    /** A processor that copies every value into its output (it has no socket count to tell when one is sent). */
     CommandProcessor(MemcacheContext ctx, BufferChain out, StatsReporter.Async async) {
+        this(ctx, out, async, null);
+    }
+
+    /**
+     * @param bytesWritten the bytes of {@code out} the socket has taken so far (the connection's count), which
+     *                     tells when a value the output refers to is written; null: values are always copied
+     */
+    CommandProcessor(MemcacheContext ctx, BufferChain out, StatsReporter.Async async, LongSupplier bytesWritten) {
         this.ctx = ctx;
+        this.bytesWritten = bytesWritten;
+        this.references = new OutputReferences(ctx.store().references());
         this.store = ctx.store();
         this.stats = store.stats();
         this.out = out;
@@ -381,11 +396,24 @@ final class CommandProcessor implements CommandSink {
     }
 
     /**
-     * Writes a value's data block (with its CRLF) to the output: the one place replies take values from items,
-     * so that writing them by reference rather than by copy is a change of this line.
+     * Writes a value's data block (with its CRLF) to the output: the one place replies take values from items.
+     * A value of a chunk or more is written by reference, not copied, when the store's budget for referenced
+     * values has room ({@link ValueReferences}): an item's array is never modified once stored (every change makes
+     * a new item), so the output reads it in place and a large reply holds no pooled memory while it waits for the
+     * socket. The reference is given back once the socket has taken it ({@link #syncReferences}).
      */
     void writeValue(byte[] data) {
-        out.write(data);
+        if (bytesWritten != null && data.length >= out.chunkSize() && references.acquire(data)) {
+            out.writeShared(data, 0, data.length);
+            references.add(data, bytesWritten.getAsLong() + out.readableBytes());
+        } else {
+            out.write(data);
+        }
+    }
+
+    /** Gives back the references to values the socket has taken; returns how many the output still holds. */
+    int syncReferences() {
+        return bytesWritten == null ? 0 : references.release(bytesWritten.getAsLong());
     }
 
     // ---------------------------------------------------------------- storage
@@ -479,6 +507,7 @@ final class CommandProcessor implements CommandSink {
     /** The connection closed: gives back what it held in the store's budget (a value it was still receiving). */
     void close() {
         releaseCharge();
+        references.releaseAll();
         getLine = null;
         pendingKey = null;
         pendingMeta = null;

@@ -159,7 +159,7 @@ final class MetaCommands {
         }
         cp.out.writeAscii(sb.append("\r\n"));
         if (of.value) {
-            cp.out.write(it.data);
+            cp.writeValue(it.data);
         }
     }
 
