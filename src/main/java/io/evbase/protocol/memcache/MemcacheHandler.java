@@ -11,8 +11,8 @@ import java.util.function.BooleanSupplier;
  * The memcached-compatible cache as an evbase protocol: memcached 1.6's text protocol (classic and meta commands)
  * over a {@link MemcacheStore} shared by every loop.
  *
- * <p>Each connection gets a {@link RequestParser} (the state machine) feeding a {@link CommandProcessor} (the
- * commands), attached to the connection. {@link #onRead} handles every complete request in the input and writes
+ * <p>Each connection gets a session owning a {@link RequestParser} (the state machine) that feeds a
+ * {@link CommandProcessor} (the commands), attached to the connection. {@link #onRead} handles every complete request in the input and writes
  * the replies to the output, which the connection sends in one write after the callback, so pipelined requests
  * get batched replies. It stops while the connection is unwritable (the peer does not read), also in the middle of
  * a multiget's reply, and goes on when the connection turns writable again or, when the flush after the callback
@@ -91,7 +91,7 @@ public final class MemcacheHandler implements ProtocolHandler {
         Session session = connection.attachment();
         if (session != null) {
             session.account();
-            session.processor.close(); // a value still arriving gives its charge back
+            session.commands.close(); // a value still arriving gives its charge back
             stats().currConnections.decrement();
         }
     }
@@ -105,7 +105,8 @@ public final class MemcacheHandler implements ProtocolHandler {
     private final class Session implements StatsReporter.Async {
 
         private final Connection connection;
-        private final CommandProcessor processor;
+        private final CommandProcessor commands;
+        private final RequestParser parser;
         private final BooleanSupplier writable;
         /** A task to go on after a pause is posted and has not run yet. */
         private boolean resumePosted;
@@ -116,12 +117,13 @@ public final class MemcacheHandler implements ProtocolHandler {
 
         Session(Connection connection) {
             this.connection = connection;
-            this.processor = new CommandProcessor(ctx, connection.output(), this);
+            this.commands = new CommandProcessor(ctx, connection.output(), this);
+            this.parser = commands.newParser();
             this.writable = connection::isWritable;
         }
 
         void drive() {
-            RequestParser.Result r = processor.parser.process(connection.input(), writable);
+            RequestParser.Result r = parser.process(connection.input(), writable);
             if (r == RequestParser.Result.QUIT) {
                 connection.close();
             } else if (r == RequestParser.Result.CLOSE) {
@@ -134,8 +136,7 @@ public final class MemcacheHandler implements ProtocolHandler {
                 resumeLater();
             }
             // A value being received (or swallowed) has left the input: the read timeout must still see it.
-            RequestParser.State state = processor.parser.state();
-            connection.requestInProgress(state == RequestParser.State.VALUE || state == RequestParser.State.SWALLOW);
+            connection.requestInProgress(parser.isMidRequest());
             account();
         }
 
@@ -179,7 +180,7 @@ public final class MemcacheHandler implements ProtocolHandler {
             reply.whenComplete((text, error) -> handle.execute(c -> {
                 c.output().writeAscii(error != null ? "SERVER_ERROR " + error.getClass().getSimpleName() + "\r\n"
                         : text);
-                processor.parser.resume();
+                parser.resume();
                 drive();
             }));
         }

@@ -10,14 +10,14 @@ import java.util.function.BooleanSupplier;
  * (data blocks, copied as they arrive, so a value never needs to fit the input buffer); many pipelined commands in
  * one read are all handled in one call.
  *
- * <p>States: {@link State#COMMAND} looks for a line end; {@link State#VALUE} copies a data block into the array
- * the sink supplied; {@link State#SWALLOW} discards the data block of a refused command without storing it
- * (memcached's {@code conn_swallow}); {@link State#INLINE} waits until a short data block (an authentication
- * {@code set}'s) is whole in the input, as memcached waits for it in its read buffer, and hands it over without
- * allocating it; {@link State#REPLY} produces a long reply (a multiget) as the output drains:
- * the sink writes while the connection is writable and goes on from where it stopped on the next call;
- * {@link State#SUSPENDED} waits for an asynchronous reply before the next command; {@link State#DONE} ignores
- * everything after {@code quit} or a fatal error.
+ * <p>States, one method each (after Netty's {@code RedisDecoder}): {@code COMMAND} looks for a line end;
+ * {@code VALUE} copies a data block into the array the sink supplied; {@code SWALLOW} discards the data block of a
+ * refused command without storing it (memcached's {@code conn_swallow}); {@code INLINE} waits until a short data
+ * block (an authentication {@code set}'s) is whole in the input, as memcached waits for it in its read buffer, and
+ * hands it over without allocating it; {@code REPLY} produces a long reply (a multiget) as the output drains: the
+ * sink writes while the connection is writable and goes on from where it stopped on the next call;
+ * {@code SUSPENDED} waits for an asynchronous reply before the next command; {@code DONE} ignores everything after
+ * {@code quit} or a fatal error. The state is the parser's own: callers ask {@link #isMidRequest()}.
  *
  * <p>Line limits, as memcached 1.6 enforces them: a partial line of more than 2048 bytes closes the connection
  * unless it starts with {@code get } or {@code gets } (multigets are long), and a line that cannot fit memcached's
@@ -38,7 +38,7 @@ public final class RequestParser {
     static final int READ_BUFFER_SIZE = 16384;
 
     /** Where the parser is. */
-    public enum State { COMMAND, VALUE, INLINE, SWALLOW, REPLY, SUSPENDED, DONE }
+    private enum State { COMMAND, VALUE, INLINE, SWALLOW, REPLY, SUSPENDED, DONE }
 
     /** Why {@link #process} returned. */
     public enum Result {
@@ -77,8 +77,22 @@ public final class RequestParser {
         this.maxMultigetLine = Math.max(READ_BUFFER_SIZE, maxMultigetLine);
     }
 
-    public State state() {
-        return state;
+    /**
+     * Whether a data block is being received or swallowed: the request has left the input but is not complete, so
+     * the connection's read timeout must still see it.
+     */
+    public boolean isMidRequest() {
+        return state == State.VALUE || state == State.SWALLOW;
+    }
+
+    /** Whether a data block is being received into its array (not swallowed). */
+    boolean isReadingValue() {
+        return state == State.VALUE;
+    }
+
+    /** Whether a refused command's data block is being swallowed. */
+    boolean isSwallowing() {
+        return state == State.SWALLOW;
     }
 
     /** Bytes of line scratch this parser keeps between commands. */
@@ -163,110 +177,124 @@ public final class RequestParser {
      */
     public Result process(BufferChain in, BooleanSupplier canContinue) {
         while (true) {
-            switch (state) {
-                case DONE -> {
-                    in.skip(in.readableBytes());
-                    return end == null ? Result.CLOSE : end;
-                }
-                case SUSPENDED -> {
-                    return Result.SUSPENDED;
-                }
-                case INLINE -> {
-                    int n = inlineLength;
-                    if (in.readableBytes() < n) {
-                        return Result.NEED_MORE;
-                    }
-                    if (line.length < n) {
-                        line = new byte[n];
-                    }
-                    in.read(line, 0, n);
-                    state = State.COMMAND;
-                    sink.onInlineValue(this, line, n);
-                    if (line.length > MAX_PARTIAL_LINE) {
-                        line = new byte[256];
-                    }
-                    if (end != null) {
-                        return finish();
-                    }
-                }
-                case REPLY -> {
-                    if (!canContinue.getAsBoolean() || !sink.continueReply(this, canContinue)) {
-                        return Result.PAUSED;
-                    }
-                    state = State.COMMAND;
-                }
-                case SWALLOW -> {
-                    int n = (int) Math.min(in.readableBytes(), swallowRemaining);
-                    in.skip(n);
-                    swallowRemaining -= n;
-                    if (swallowRemaining > 0) {
-                        return Result.NEED_MORE;
-                    }
-                    state = State.COMMAND;
-                }
-                case VALUE -> {
-                    int n = (int) Math.min(in.readableBytes(), value.length - valuePos);
-                    in.read(value, valuePos, n);
-                    valuePos += n;
-                    if (valuePos < value.length) {
-                        return Result.NEED_MORE;
-                    }
-                    byte[] data = value;
-                    value = null;
-                    state = State.COMMAND;
-                    sink.onValue(this, data);
-                    if (end != null) {
-                        return finish();
-                    }
-                }
-                case COMMAND -> {
-                    int readable = (int) Math.min(in.readableBytes(), Integer.MAX_VALUE);
-                    if (readable == 0) {
-                        return Result.NEED_MORE;
-                    }
-                    if (!canContinue.getAsBoolean()) {
-                        return Result.PAUSED;
-                    }
-                    int lf = in.indexOf((byte) '\n', scanned, readable);
-                    if (lf < 0) {
-                        scanned = readable;
-                        if (readable > MAX_PARTIAL_LINE
-                                && (!longMultigets || !startsMultiget(in) || readable >= maxMultigetLine)) {
-                            abort();
-                            return finish();
-                        }
-                        return Result.NEED_MORE;
-                    }
-                    scanned = 0;
-                    if (lf >= READ_BUFFER_SIZE && (!longMultigets || !startsMultiget(in) || lf >= maxMultigetLine)) {
-                        abort();
-                        return finish();
-                    }
-                    int length = lf > 1 && in.getByte(lf - 1) == '\r' ? lf - 1 : lf;
-                    if (line.length < length) {
-                        line = new byte[Math.max(length, Math.min(2 * line.length, READ_BUFFER_SIZE))];
-                    }
-                    in.copy(0, line, 0, length);
-                    in.skip(lf + 1);
-                    for (int i = 0; i < length; i++) {
-                        if (line[i] == 0) {
-                            length = i; // memcached parses the line as a C string
-                            break;
-                        }
-                    }
-                    sink.onCommandLine(this, line, length);
-                    if (line.length > MAX_PARTIAL_LINE) {
-                        // Keep no long line's scratch for the connection's life (a multiget's reply in progress
-                        // keeps its own reference until it is complete).
-                        line = new byte[256];
-                    }
-                    if (end != null) {
-                        return finish();
-                    }
-                }
-                default -> throw new IllegalStateException(state.toString());
+            Result r = switch (state) {
+                case COMMAND -> command(in, canContinue);
+                case VALUE -> value(in);
+                case INLINE -> inline(in);
+                case SWALLOW -> swallow(in);
+                case REPLY -> reply(canContinue);
+                case SUSPENDED -> Result.SUSPENDED;
+                case DONE -> done(in);
+            };
+            if (r != null) {
+                return r;
             }
         }
+    }
+
+    /** COMMAND: cuts the next line out of the input and hands it over; null to go on with the next state. */
+    private Result command(BufferChain in, BooleanSupplier canContinue) {
+        int readable = (int) Math.min(in.readableBytes(), Integer.MAX_VALUE);
+        if (readable == 0) {
+            return Result.NEED_MORE;
+        }
+        if (!canContinue.getAsBoolean()) {
+            return Result.PAUSED;
+        }
+        int lf = in.indexOf((byte) '\n', scanned, readable);
+        if (lf < 0) {
+            scanned = readable;
+            if (readable > MAX_PARTIAL_LINE
+                    && (!longMultigets || !startsMultiget(in) || readable >= maxMultigetLine)) {
+                abort();
+                return finish();
+            }
+            return Result.NEED_MORE;
+        }
+        scanned = 0;
+        if (lf >= READ_BUFFER_SIZE && (!longMultigets || !startsMultiget(in) || lf >= maxMultigetLine)) {
+            abort();
+            return finish();
+        }
+        int length = lf > 1 && in.getByte(lf - 1) == '\r' ? lf - 1 : lf;
+        if (line.length < length) {
+            line = new byte[Math.max(length, Math.min(2 * line.length, READ_BUFFER_SIZE))];
+        }
+        in.copy(0, line, 0, length);
+        in.skip(lf + 1);
+        for (int i = 0; i < length; i++) {
+            if (line[i] == 0) {
+                length = i; // memcached parses the line as a C string
+                break;
+            }
+        }
+        sink.onCommandLine(this, line, length);
+        if (line.length > MAX_PARTIAL_LINE) {
+            // Keep no long line's scratch for the connection's life (a multiget's reply in progress keeps its own
+            // reference until it is complete).
+            line = new byte[256];
+        }
+        return end != null ? finish() : null;
+    }
+
+    /** VALUE: copies the data block into the array the sink supplied; hands it over once complete. */
+    private Result value(BufferChain in) {
+        int n = (int) Math.min(in.readableBytes(), value.length - valuePos);
+        in.read(value, valuePos, n);
+        valuePos += n;
+        if (valuePos < value.length) {
+            return Result.NEED_MORE;
+        }
+        byte[] data = value;
+        value = null;
+        state = State.COMMAND;
+        sink.onValue(this, data);
+        return end != null ? finish() : null;
+    }
+
+    /** INLINE: waits until the short data block is whole in the input, then hands it over without allocating it. */
+    private Result inline(BufferChain in) {
+        int n = inlineLength;
+        if (in.readableBytes() < n) {
+            return Result.NEED_MORE;
+        }
+        if (line.length < n) {
+            line = new byte[n];
+        }
+        in.read(line, 0, n);
+        state = State.COMMAND;
+        sink.onInlineValue(this, line, n);
+        if (line.length > MAX_PARTIAL_LINE) {
+            line = new byte[256];
+        }
+        return end != null ? finish() : null;
+    }
+
+    /** SWALLOW: discards the refused command's data block as it arrives (memcached's conn_swallow). */
+    private Result swallow(BufferChain in) {
+        int n = (int) Math.min(in.readableBytes(), swallowRemaining);
+        in.skip(n);
+        swallowRemaining -= n;
+        if (swallowRemaining > 0) {
+            return Result.NEED_MORE;
+        }
+        state = State.COMMAND;
+        return null;
+    }
+
+    /** REPLY: has the sink produce more of a long reply while the output has room. */
+    private Result reply(BooleanSupplier canContinue) {
+        if (!canContinue.getAsBoolean() || !sink.continueReply(this, canContinue)) {
+            return Result.PAUSED;
+        }
+        state = State.COMMAND;
+        return null;
+    }
+
+    /** DONE: after quit or a fatal error, everything that arrives is ignored. */
+    private Result done(BufferChain in) {
+        in.skip(in.readableBytes());
+        return end == null ? Result.CLOSE : end;
     }
 
     private Result finish() {
