@@ -43,7 +43,9 @@ chmod 1777 "$rootfs/tmp"
 # Debian's libraries, at the versions this machine's package lists name.
 mkdir "$work/debs"
 chmod 755 "$work" && chmod 777 "$work/debs"   # apt downloads as its own user _apt
-(cd "$work/debs" && apt-get download -q "${debs[@]}" >/dev/null)
+# A machine that never ran apt-get update has no package lists: read them once, then try again.
+(cd "$work/debs" && { apt-get download -q "${debs[@]}" >/dev/null 2>&1 \
+  || { apt-get update -qq && apt-get download -q "${debs[@]}" >/dev/null; }; })
 for deb in "$work"/debs/*.deb; do
   dpkg -x "$deb" "$rootfs"
 done

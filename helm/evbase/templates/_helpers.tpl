@@ -160,7 +160,7 @@ application.yml); config.extra is merged last and wins.
   "management" (dict
     "server" (dict "port" .Values.management.port)
     "endpoints" (dict "web" (dict "exposure" (dict "include" (join "," .Values.management.exposure))))
-    "endpoint" (dict "health" (dict "probes" (dict "enabled" true) "show-details" .Values.management.healthShowDetails)))
+    "endpoint" (dict "health" (dict "probes" (dict "enabled" true) "show-components" .Values.management.healthShowComponents "show-details" .Values.management.healthShowDetails)))
   "spring" (dict
     "application" (dict "name" (include "evbase.name" .))
     "lifecycle" (dict "timeout-per-shutdown-phase" (printf "%ds" (add (int .Values.shutdown.drainTimeoutSeconds) (include "evbase.shutdownPhaseSlackSeconds" . | int)))))

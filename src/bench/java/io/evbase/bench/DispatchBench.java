@@ -5,11 +5,12 @@ import io.evbase.loop.Dispatch;
 import io.evbase.loop.EventBase;
 import io.evbase.loop.EventBaseGroup;
 import io.evbase.net.Connection;
-import io.evbase.net.ConnectionHandler;
 import io.evbase.net.ConnectionInfo;
 import io.evbase.net.ListenerSpec;
 import io.evbase.net.Server;
 import io.evbase.protocol.LineFramer;
+import io.evbase.protocol.ProtocolHandler;
+import io.evbase.protocol.Session;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -197,11 +198,15 @@ public final class DispatchBench {
     }
 
     /** Each line: spin that many microseconds on the loop, then answer "k". */
-    static final class WorkHandler implements ConnectionHandler {
+    static final class WorkHandler implements ProtocolHandler<Session> {
         private final LineFramer lines = new LineFramer(64);
 
         @Override
-        public void onRead(Connection c) {
+        public Session open(Connection c) {
+            return () -> onRead(c);
+        }
+
+        private void onRead(Connection c) {
             int lf;
             while (c.isWritable() && (lf = lines.findLineEnd(c.input())) >= 0) {
                 long micros = Long.parseLong(c.input().toAscii(0, LineFramer.contentLength(c.input(), lf)).trim());

@@ -42,7 +42,7 @@ public final class AccountingOverheadBenchmark {
         EventBaseGroup group = new EventBaseGroup(1, "bench-loop-", Dispatch.ROUND_ROBIN);
         Server server = new Server(group, new BufferPool(16 * 1024, 1 << 20, 64 << 20),
                 List.of(new ListenerSpec("echo", "echo", "127.0.0.1", 0, 1024, new EchoHandler(), Duration.ZERO,
-                        Duration.ZERO, Duration.ZERO, 1 << 20, 1 << 20, 256 << 10, 10_000)));
+                        Duration.ZERO, Duration.ZERO, 1 << 20, 1 << 20, 256 << 10, 10_000, 128, null)));
         server.start();
         int port = server.listener("echo").port();
 

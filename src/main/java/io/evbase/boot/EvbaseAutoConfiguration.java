@@ -4,6 +4,7 @@ import io.evbase.buffer.BufferPool;
 import io.evbase.loop.EventBaseGroup;
 import io.evbase.loop.LoopSampler;
 import io.evbase.loop.StallWatchdog;
+import io.evbase.net.BlockingExecutors;
 import io.evbase.net.Server;
 import io.evbase.protocol.ProtocolHandler;
 import io.evbase.protocol.echo.EchoHandler;
@@ -13,7 +14,10 @@ import io.evbase.protocol.memcache.MemcacheHandler;
 import io.evbase.protocol.memcache.MemcacheSettings;
 import io.evbase.protocol.memcache.MemcacheStore;
 import io.evbase.protocol.memcache.ServerStatsAdapter;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -29,6 +33,9 @@ import org.springframework.context.annotation.Lazy;
 @AutoConfiguration
 @EnableConfigurationProperties(EvbaseProperties.class)
 public final class EvbaseAutoConfiguration {
+
+    /** Name of the executor bean for blocking work behind replies. */
+    public static final String BLOCKING_EXECUTOR = "evbaseBlockingExecutor";
 
     @Bean
     @ConditionalOnMissingBean
@@ -48,7 +55,7 @@ public final class EvbaseAutoConfiguration {
     /** The echo protocol, for listeners with {@code protocol: echo}. */
     @Bean(name = "echo")
     @ConditionalOnMissingBean(name = "echo")
-    ProtocolHandler echo() {
+    ProtocolHandler<?> echo() {
         return new EchoHandler();
     }
 
@@ -69,7 +76,7 @@ public final class EvbaseAutoConfiguration {
     @Lazy
     @ConditionalOnMissingBean(name = "memcache")
     @ConditionalOnClass(name = "com.github.benmanes.caffeine.cache.Caffeine")
-    ProtocolHandler memcache(EvbaseProperties properties, ServerStatsAdapter stats) {
+    ProtocolHandler<?> memcache(EvbaseProperties properties, ServerStatsAdapter stats) {
         EvbaseProperties.Memcache m = properties.getMemcache();
         long itemSize = m.getMaxItemSize().toBytes();
         long lineLength = m.getMaxMultigetLineLength().toBytes();
@@ -86,11 +93,23 @@ public final class EvbaseAutoConfiguration {
         return new MemcacheHandler(settings, stats); // checks the memory limit against the heap
     }
 
+    /**
+     * Runs the blocking work behind replies ({@code Connection.replyBlocking}): virtual threads where the JVM has
+     * them (Java 21+), else a pool of {@code evbase.blocking.max-threads} platform threads. An application replaces
+     * it with its own {@code ExecutorService} bean of this name. Shut down after the server has drained.
+     */
+    @Bean(name = BLOCKING_EXECUTOR, destroyMethod = "shutdown")
+    @ConditionalOnMissingBean(name = BLOCKING_EXECUTOR)
+    ExecutorService evbaseBlockingExecutor(EvbaseProperties properties) {
+        EvbaseProperties.Blocking b = properties.getBlocking();
+        return BlockingExecutors.create(b.isVirtualThreads(), b.getMaxThreads(), "evbase-blocking");
+    }
+
     @Bean
     @ConditionalOnMissingBean
     Server evbaseServer(EvbaseProperties properties, EventBaseGroup group, BufferPool pool,
-            ListableBeanFactory beans) {
-        Server server = EvbaseServerFactory.create(properties, group, pool, beans);
+            ListableBeanFactory beans, @Qualifier(BLOCKING_EXECUTOR) Executor blockingExecutor) {
+        Server server = EvbaseServerFactory.create(properties, group, pool, beans, blockingExecutor);
         beans.getBeanProvider(ServerStatsAdapter.class).ifAvailable(stats -> stats.attach(server));
         return server;
     }

@@ -323,7 +323,7 @@ public class EvbaseEndpoint {
      *
      * @param age   time since accept, in milliseconds
      * @param idle  time since the last byte moved, in milliseconds
-     * @param state {@code open}, {@code closing} or {@code draining}
+     * @param state {@code open}, {@code draining}, {@code flushing} or {@code lingering}
      */
     public record ConnectionDescriptor(long id, String listener, int loop, String remoteAddress, long age, long idle,
             String state, long inputBytes, long outputBytes, long bytesRead, long bytesWritten) {

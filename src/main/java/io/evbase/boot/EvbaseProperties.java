@@ -41,6 +41,8 @@ public class EvbaseProperties {
 
     private final Shutdown shutdown = new Shutdown();
 
+    private final Blocking blocking = new Blocking();
+
     /** The listeners by name: each binds a port to a protocol handler bean of the same name as its protocol. */
     private Map<String, ListenerProperties> listeners = new LinkedHashMap<>();
 
@@ -97,6 +99,10 @@ public class EvbaseProperties {
 
     public Shutdown getShutdown() {
         return shutdown;
+    }
+
+    public Blocking getBlocking() {
+        return blocking;
     }
 
     public Map<String, ListenerProperties> getListeners() {
@@ -182,6 +188,32 @@ public class EvbaseProperties {
         }
     }
 
+    /** The executor that runs blocking work behind replies, off the loops. */
+    public static class Blocking {
+
+        /** Run each blocking task on a virtual thread where the JVM has them (Java 21 and later). */
+        private boolean virtualThreads = true;
+
+        /** Platform threads for blocking work when virtual threads are off or the JVM has none (Java 17-20). */
+        private int maxThreads = 64;
+
+        public boolean isVirtualThreads() {
+            return virtualThreads;
+        }
+
+        public void setVirtualThreads(boolean virtualThreads) {
+            this.virtualThreads = virtualThreads;
+        }
+
+        public int getMaxThreads() {
+            return maxThreads;
+        }
+
+        public void setMaxThreads(int maxThreads) {
+            this.maxThreads = maxThreads;
+        }
+    }
+
     /** One listening socket and the limits of its connections. */
     public static class ListenerProperties {
 
@@ -221,6 +253,13 @@ public class EvbaseProperties {
          * that do not set it.
          */
         private Integer maxConnections;
+
+        /**
+         * Replies in flight per connection at most (answered later, off the loop, and not yet written); at the bound
+         * the connection stops reading until one is written. Replies waiting behind a pending one count toward the
+         * write high watermark.
+         */
+        private int maxRequestsInFlight = 128;
 
         public Integer getPort() {
             return port;
@@ -308,6 +347,14 @@ public class EvbaseProperties {
 
         public void setMaxConnections(Integer maxConnections) {
             this.maxConnections = maxConnections;
+        }
+
+        public int getMaxRequestsInFlight() {
+            return maxRequestsInFlight;
+        }
+
+        public void setMaxRequestsInFlight(int maxRequestsInFlight) {
+            this.maxRequestsInFlight = maxRequestsInFlight;
         }
     }
 

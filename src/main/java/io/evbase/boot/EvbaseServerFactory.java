@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.Executor;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.ListableBeanFactory;
@@ -34,7 +35,7 @@ final class EvbaseServerFactory {
     }
 
     static Server create(EvbaseProperties properties, EventBaseGroup group, BufferPool pool,
-            ListableBeanFactory beans) {
+            ListableBeanFactory beans, Executor blockingExecutor) {
         Map<String, Integer> configuredLimits = new LinkedHashMap<>();
         properties.getListeners().forEach((name, l) -> configuredLimits.put(name, l.getMaxConnections()));
         OptionalLong descriptors = DescriptorBudget.descriptorLimit();
@@ -42,14 +43,15 @@ final class EvbaseServerFactory {
         DescriptorBudget.overcommitWarning(limits, descriptors).ifPresent(LOG::warn);
         List<ListenerSpec> listeners = new ArrayList<>();
         for (Map.Entry<String, EvbaseProperties.ListenerProperties> entry : properties.getListeners().entrySet()) {
-            listeners.add(listenerConfig(entry.getKey(), entry.getValue(), beans, limits.get(entry.getKey())));
+            listeners.add(listenerConfig(entry.getKey(), entry.getValue(), beans, limits.get(entry.getKey()),
+                    blockingExecutor));
         }
         return new Server(group, pool, listeners, properties.getHandOffQueueSize(), properties.getAcceptPause(),
                 properties.getStallThreshold());
     }
 
     static ListenerSpec listenerConfig(String name, EvbaseProperties.ListenerProperties l, ListableBeanFactory beans,
-            int maxConnections) {
+            int maxConnections, Executor blockingExecutor) {
         String prefix = "evbase.listeners." + name;
         if (l.getPort() == null) {
             throw new InvalidListenerException(name, prefix + ".port is not set",
@@ -61,18 +63,19 @@ final class EvbaseServerFactory {
                     "Set " + prefix + ".protocol to one of the known protocols (" + known(beans)
                             + "), or define a ProtocolHandler bean and name it there.");
         }
-        ProtocolHandler handler = handler(name, protocol, beans);
+        ProtocolHandler<?> handler = handler(name, protocol, beans);
         try {
             return new ListenerSpec(name, protocol, l.getBindAddress(), l.getPort(), l.getBacklog(), handler,
                     l.getIdleTimeout(), l.getReadTimeout(), l.getWriteTimeout(), toInt(name, l.getReadHighWatermark()),
-                    toInt(name, l.getWriteHighWatermark()), toInt(name, l.getWriteLowWatermark()), maxConnections);
+                    toInt(name, l.getWriteHighWatermark()), toInt(name, l.getWriteLowWatermark()), maxConnections,
+                    l.getMaxRequestsInFlight(), blockingExecutor);
         } catch (IllegalArgumentException e) {
             throw new InvalidListenerException(name, prefix + ": " + e.getMessage(),
                     "Fix the " + prefix + ".* properties named above.");
         }
     }
 
-    private static ProtocolHandler handler(String name, String protocol, ListableBeanFactory beans) {
+    private static ProtocolHandler<?> handler(String name, String protocol, ListableBeanFactory beans) {
         String property = "evbase.listeners." + name + ".protocol";
         if (!beans.containsBean(protocol)) {
             if (protocol.equals("memcache") && !ClassUtils.isPresent(CAFFEINE, classLoader(beans))) {

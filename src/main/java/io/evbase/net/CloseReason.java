@@ -19,7 +19,12 @@ public enum CloseReason {
     /** The handler or the server aborted it without flushing. */
     ABORTED,
     /** The server shut down before the connection finished draining. */
-    SHUTDOWN;
+    SHUTDOWN,
+    /**
+     * A reply needed memory and the buffer pool was at its budget: closed at once, its queued output dropped, so
+     * that the memory it held goes to the connections that can still be served.
+     */
+    NO_MEMORY;
 
     /** Lower-case tag value, e.g. {@code idle_timeout}. */
     public String tag() {

@@ -1,101 +1,93 @@
 package io.evbase.net;
 
+import static io.evbase.net.ConnectionState.CLOSED;
+import static io.evbase.net.ConnectionState.DRAINING;
+import static io.evbase.net.ConnectionState.FLUSHING;
+import static io.evbase.net.ConnectionState.LINGERING;
+import static io.evbase.net.ConnectionState.OPEN;
+
+import io.evbase.buffer.BufferBudgetExceededException;
 import io.evbase.buffer.BufferChain;
 import io.evbase.loop.EventBase;
 import io.evbase.loop.IoHandle;
 import io.evbase.loop.IoRegistration;
-import io.evbase.loop.Scheduled;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionStage;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One accepted socket with its input and output {@link BufferChain}s, watermarks, timeouts and protocol state:
- * libevent's {@code bufferevent}, memcached's {@code conn}.
+ * One accepted socket with its input and output {@link BufferChain}s, watermarks, timeouts and the protocol's
+ * session: libevent's {@code bufferevent}, memcached's {@code conn}.
  *
  * <p>Reads go into {@link #input()} until it holds more than the read high watermark, then reading pauses until
- * the handler drains it. Replies written to {@link #output()} are flushed after each callback in one gathering
+ * the handler consumes it. Replies written to {@link #output()} are flushed after each callback in one gathering
  * write; what the socket does not take stays queued and the connection waits for {@code OP_WRITE} (it never
  * spins). Above the write high watermark the connection turns unwritable and stops reading, so a peer that never
- * reads cannot make the server buffer without bound.
+ * reads cannot make the server buffer without bound. A reply promised with {@link #replyLater()} keeps its place
+ * in request order: what is written after it waits behind it ({@link ReplyQueue}), counted against the write
+ * watermark, and at the listener's {@code maxRequestsInFlight} pending replies reading and serving pause too.
  *
- * <p>Connection objects are recycled by their loop. Everything of the previous peer (buffers, attachment, state,
- * timers) is reset at close, and the generation changes, so a {@link Handle} taken for the old peer can never reach
- * the new one.
+ * <p>Its {@link ConnectionState}s go one way, {@code OPEN} to {@code CLOSED}. The socket side is
+ * {@link ConnectionSocket}, the deadlines of each state {@link ConnectionTimeouts}, the calls into the session
+ * {@link SessionInvoker}.
  *
- * <p>Threading: every method runs on the connection's loop thread only, except {@link #handle()}'s
- * {@link Handle#execute}, which is thread-safe, and the read-only introspection getters, which other threads may
- * call for a recent value.
+ * <p>Connection objects are recycled by their loop. Everything of the previous peer (buffers, session, pending
+ * replies, timers) is reset at close, and the generation changes, so a {@link ConnectionHandle} or a {@link Reply}
+ * taken for the old peer can never reach the new one.
+ *
+ * <p>Threading: every method runs on the connection's loop thread only, except {@link #handle()} and the
+ * read-only introspection getters, which other threads may call for a recent value; {@link ConnectionHandle} and
+ * {@link Reply} are the thread-safe ways in.
  */
 public final class Connection implements IoHandle {
 
     private static final Logger LOG = Logger.getLogger(Connection.class.getName());
     /** Bytes read per readiness event at most, so one busy peer cannot starve the loop's others. */
     static final int MAX_READ_PER_EVENT = 256 * 1024;
-    /** How long a close waits for its output to flush when no write timeout is set. */
-    static final long CLOSE_FLUSH_NANOS = TimeUnit.SECONDS.toNanos(30);
-    /** How long a graceful close waits, after its FIN, for the peer's (discarding what the peer still sends). */
-    static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
-
-    /** Life of a connection object. */
-    public enum State { OPEN, CLOSING, CLOSED }
 
     private final LoopConnections owner;
     private final EventBase loop;
     private final BufferChain input;
-    private final BufferChain output;
+    private final ReplyQueue replies;
+    private final ConnectionTimeouts timeouts;
+    private final ConnectionSocket socket;
+    private final SessionInvoker session;
 
     private volatile long id;
     private volatile long generation;
-    private volatile State state = State.CLOSED;
+    private volatile ConnectionState state = CLOSED;
     private volatile InetSocketAddress remoteAddress;
-    private BoundListener listener;
     private ListenerSpec config;
-    private SocketChannel channel;
-    private IoRegistration registration;
-    private Object attachment;
-    private int interestOps;
     /** Index in the owner's open list, for O(1) removal. */
     int slot = -1;
 
+    /** Watermark hysteresis: false from above the high watermark until the queued output is back at the low one. */
     private boolean writable;
-    private boolean inputClosed;
-    private boolean draining;
-    private boolean drainReadDone;
-    private boolean dispatching;
-    /** Output shut down after a graceful close; reading and discarding until the peer's FIN (see linger()). */
-    private boolean lingering;
-    /** While draining: bytes still to read, at most what the socket could hold when the drain began. */
-    private long drainBudget;
+    /** Half-closed and kept open by the session with replies outstanding: ask it again when the last one is out. */
+    private boolean awaitingLastReply;
     /** Set by a handler that has consumed part of a request (a value copied out as it arrives). */
     private boolean requestInProgress;
     private CloseReason closeReason;
 
     private volatile long openedNanos;
-    private volatile long lastActivityNanos;
-    private long partialSinceNanos;
-    private long writeProgressNanos;
-    private long closingSinceNanos;
-    private Scheduled timeoutCheck;
-    private volatile long bytesRead;
-    private volatile long bytesWritten;
-    private volatile long inputBytes;
-    private volatile long outputBytes;
+    /** The buffered figures last added to the loop's totals (which other threads read). */
+    private long inputBytes;
+    private long outputBytes;
 
     Connection(LoopConnections owner) {
         this.owner = owner;
         this.loop = owner.loop();
         this.input = new BufferChain(owner.bufferCache());
-        this.output = new BufferChain(owner.bufferCache());
+        this.replies = new ReplyQueue(owner.bufferCache());
+        this.timeouts = new ConnectionTimeouts(loop, this::onTimer);
+        this.socket = new ConnectionSocket();
+        this.session = new SessionInvoker(this);
     }
-
-    // ---------------------------------------------------------------- the handler's view
 
     /** Unique among all connections this server ever opened. */
     public long id() {
@@ -119,31 +111,37 @@ public final class Connection implements IoHandle {
         return input;
     }
 
-    /** The bytes queued for the peer. */
+    /**
+     * Where replies go, in request order: the bytes are sent after every reply written or promised before them.
+     * The same chain for the connection's whole life.
+     */
     public BufferChain output() {
-        return output;
+        return replies.output();
     }
 
-    public void attach(Object state) {
-        this.attachment = state;
-    }
-
-    @SuppressWarnings("unchecked")
-    public <T> T attachment() {
-        return (T) attachment;
-    }
-
+    /** True while reading and serving: {@link ConnectionState#OPEN} or {@link ConnectionState#DRAINING}. */
     public boolean isOpen() {
-        return state == State.OPEN;
+        return state == OPEN || state == DRAINING;
     }
 
-    public State state() {
+    public ConnectionState state() {
         return state;
     }
 
-    /** True while the output is at or below the write high watermark (and was not stuck above it since). */
+    /**
+     * True while the handler may take another request: the queued output (replies held behind a pending one
+     * included) is at or below the write high watermark, was not stuck above it since, and fewer than the
+     * listener's maximum of requests are in flight. A handler stops consuming input when this turns false; the
+     * connection calls {@code onRead} again once it is true.
+     */
     public boolean isWritable() {
-        return writable && output.readableBytes() <= config.writeHighWatermark();
+        return writable && replies.queuedBytes() <= config.writeHighWatermark()
+                && replies.inFlight() < config.maxRequestsInFlight();
+    }
+
+    /** Replies promised with {@link #replyLater()} and not yet written. */
+    public int requestsInFlight() {
+        return replies.inFlight();
     }
 
     /**
@@ -154,132 +152,132 @@ public final class Connection implements IoHandle {
         this.requestInProgress = inProgress;
     }
 
-    /** True once the server began draining for shutdown: finish what was received, then close. */
-    public boolean isDraining() {
-        return draining;
-    }
-
-    /** Writes queued output now, for replies produced outside a read callback (a posted task, a timer). */
+    /** Writes queued output now, for replies produced outside a callback (a posted task, a timer). */
     public void flush() {
-        if (state != State.CLOSED && !dispatching) {
+        if (state != CLOSED && !session.inCallback()) {
             afterCallback();
         }
     }
 
-    /** Closes after flushing the queued output. Input that arrives meanwhile is discarded. */
+    /** Closes gracefully: stops reading and serving, writes every reply promised or queued so far, then closes. */
     public void close() {
         close(CloseReason.NORMAL);
     }
 
-    /** Closes at once, discarding queued output. */
+    /** Closes at once, discarding queued output and pending replies. */
     public void abort() {
         closeNow(CloseReason.ABORTED);
     }
 
     /** A thread-safe reference to this connection's current life, for posting results of slow work back to it. */
-    public Handle handle() {
-        return new Handle(this, generation);
+    public ConnectionHandle handle() {
+        return new ConnectionHandle(this, generation);
     }
 
-    // ---------------------------------------------------------------- introspection, any thread
+    /**
+     * Promises a reply, to be settled later from any thread; its place in the reply order is taken now, so what
+     * the handler writes afterwards waits behind it. Counts as a request in flight until written. Loop thread only.
+     */
+    public Reply replyLater() {
+        boolean taking = state == OPEN || state == DRAINING || state == FLUSHING;
+        return new Reply(handle(), taking ? replies.reserve() : new ReplyQueue.Slot());
+    }
+
+    /**
+     * Replies with {@code writer} when {@code result} completes, in request order; a failed result goes to the
+     * session's {@code onReplyFailed}. Loop thread only.
+     */
+    public <T> void replyWhen(CompletionStage<? extends T> result, ReplyWriter<? super T> writer) {
+        replyLater().completeWhen(result, writer);
+    }
+
+    /**
+     * Runs {@code work} on the listener's blocking executor and replies with {@code writer} when it returns, in
+     * request order. What {@code work} throws goes to the session's {@code onReplyFailed}, never to the loop. Loop
+     * thread only.
+     */
+    public <T> void replyBlocking(Callable<? extends T> work, ReplyWriter<? super T> writer) {
+        replyLater().completeBlocking(config.blockingExecutor(), work, writer);
+    }
 
     public long openedNanos() {
         return openedNanos;
     }
 
     public long lastActivityNanos() {
-        return lastActivityNanos;
+        return timeouts.lastActivityNanos();
     }
 
     public long bytesRead() {
-        return bytesRead;
+        return socket.bytesRead();
     }
 
     public long bytesWritten() {
-        return bytesWritten;
+        return socket.bytesWritten();
     }
 
-    /** Input bytes held as of the last callback. */
-    public long inputBytes() {
-        return inputBytes;
+    /** Output bytes queued right now, held behind pending replies included. Loop thread only. */
+    long queuedBytes() {
+        return replies.queuedBytes();
     }
-
-    /** Output bytes queued as of the last callback. */
-    public long outputBytes() {
-        return outputBytes;
-    }
-
-    // ---------------------------------------------------------------- life cycle, called by LoopConnections
 
     /**
      * Takes over a socket the owner has registered for {@code OP_READ} with this connection as its handle; cannot
-     * fail (what can, the owner did first), so every connection that reaches {@code onOpen} is counted closed once.
+     * fail (what can, the owner did first), so every connection that reaches the handler is counted closed once.
      */
-    void open(long newId, SocketChannel socket, IoRegistration newRegistration, InetSocketAddress peer,
-            BoundListener newListener) {
+    void open(long newId, SocketChannel channel, IoRegistration registration, InetSocketAddress peer,
+            BoundListener listener) {
         id = newId;
-        listener = newListener;
-        config = newListener.config();
-        channel = socket;
-        registration = newRegistration;
+        config = listener.config();
         remoteAddress = peer;
+        socket.open(channel, registration, listener);
         long now = System.nanoTime();
         openedNanos = now;
-        lastActivityNanos = now;
+        timeouts.start(config, now);
         writable = true;
-        state = State.OPEN;
-        interestOps = SelectionKey.OP_READ;
-        try {
-            config.handler().onOpen(this);
-        } catch (Throwable t) {
-            fail(t);
-            return;
+        state = OPEN;
+        if (session.open(config.handler())) {
+            afterCallback();
         }
-        afterCallback();
     }
 
     /**
-     * Stop taking new requests: read what the peer already sent, answer it, then close.
+     * Stop taking new requests: read what the peer already sent, answer it (pending replies included), then close.
      *
-     * <p>"Already sent" is what the kernel holds for this socket as the drain begins (FIONREAD, through the socket
-     * adaptor's {@code available()}), or at most the receive buffer's size if that cannot be asked. Without a bound,
-     * a peer that keeps sending kept each read full and the drain never finished: it ran into the drain timeout,
-     * whose forced close cut replies in the middle.
+     * <p>"Already sent" is what the kernel holds for this socket as the drain begins (FIONREAD), or at most the
+     * receive buffer's size if that cannot be asked. Without a bound, a peer that keeps sending kept each read full
+     * and the drain never finished: it ran into the drain timeout, whose forced close cut replies in the middle.
      */
     void beginDrain() {
-        if (state != State.OPEN || draining) {
+        if (state != OPEN) {
             return;
         }
-        draining = true;
-        try {
-            drainBudget = channel.socket().getInputStream().available();
-        } catch (IOException | RuntimeException e) {
-            try {
-                drainBudget = Math.max(1, channel.getOption(StandardSocketOptions.SO_RCVBUF));
-            } catch (IOException again) {
-                drainBudget = MAX_READ_PER_EVENT;
-            }
+        state = DRAINING;
+        socket.limitToUnread();
+        if (session.drainBegun()) {
+            readAndDispatch();
         }
-        readAndDispatch();
     }
 
-    // ---------------------------------------------------------------- I/O
-
     /**
-     * Writes before it reads (redis's {@code ae} reads first unless asked for {@code AE_BARRIER}; here replies are
-     * flushed after every callback anyway, so reading first would gain nothing): the queued output goes out first,
-     * which can bring the connection back under its write low watermark, so the read that follows is handed to the
-     * handler in this same event instead of piling up unhandled behind an unwritable connection.
+     * Writes before it reads, as Netty's {@code NioEventLoop} does (redis's {@code ae.c} reads first unless a
+     * handler asks for {@code AE_BARRIER}). Writing first gives the chunks the kernel took back to the pool and
+     * lowers the queued output below the write watermark before the read adds requests, so the read can serve them
+     * in the same event instead of finding the connection unwritable; and a write that fails because the peer is
+     * gone (reset) closes the connection before its unread requests are read and served for nobody. Replies the
+     * read produces do not wait for the next event: the read flushes them itself.
      */
     @Override
     public void handleIo(int readyOps) {
         if ((readyOps & SelectionKey.OP_WRITE) != 0) {
             afterCallback();
         }
-        if ((readyOps & SelectionKey.OP_READ) != 0 && state == State.OPEN) {
-            readAndDispatch();
-        } else if ((readyOps & SelectionKey.OP_READ) != 0 && lingering) {
-            discardUntilEnd();
+        if ((readyOps & SelectionKey.OP_READ) != 0) {
+            if (isOpen()) {
+                readAndDispatch();
+            } else if (state == LINGERING) {
+                discardUntilEnd();
+            }
         }
     }
 
@@ -294,110 +292,95 @@ public final class Connection implements IoHandle {
     }
 
     private void readAndDispatch() {
+        boolean ended = false;
         long room = config.readHighWatermark() - input.readableBytes();
-        if (room > 0 && !inputClosed && !drainReadDone) {
-            int max = (int) Math.min(room, MAX_READ_PER_EVENT);
-            if (draining) {
-                max = (int) Math.min(max, drainBudget);
-            }
+        if (room > 0 && socket.mayRead()) {
             int n;
             try {
-                n = input.readFrom(channel, max);
+                n = socket.read(input, (int) Math.min(room, MAX_READ_PER_EVENT));
             } catch (IOException e) {
-                closeNow(CloseReason.RESET);
+                closeNow(CloseReason.RESET); // the peer is gone: what it sent and is still unanswered is dropped
                 return;
             }
-            if (n < 0) {
-                inputClosed = true;
-            } else if (n > 0) {
-                bytesRead += n;
-                listener.addRead(n);
-                lastActivityNanos = System.nanoTime();
-            }
-            if (draining) {
-                drainBudget -= Math.max(0, n);
-                if (n < max || drainBudget <= 0) {
-                    drainReadDone = true; // all that was sent before the drain is in
-                }
+            if (n > 0) {
+                timeouts.activity(System.nanoTime());
+            } else if (n < 0) {
+                ended = true;
+            } else if (socket.waitingForMemory()) {
+                owner.waitForMemory(this); // the loop calls memoryReturned() when the pool has some again
             }
         }
-        dispatch();
-    }
-
-    /** Gives the handler the input (and the end of it), then flushes. */
-    private void dispatch() {
-        if (dispatching) {
-            return; // a callback asked for a flush; the outer dispatch finishes the job
+        session.serve();
+        if (ended && isOpen()) {
+            inputEnded();
         }
-        dispatching = true;
-        try {
-            if (!input.isEmpty() && state == State.OPEN && isWritable()) {
-                config.handler().onRead(this);
-            }
-            if (inputClosed && state == State.OPEN) {
-                config.handler().onInputClosed(this);
-            }
-        } catch (Throwable t) {
-            dispatching = false;
-            fail(t);
-            return;
-        }
-        dispatching = false;
         afterCallback();
     }
 
+    /** The peer half-closed (or, kept open, its last reply is out): finish, or stay open if the session says so. */
+    private void inputEnded() {
+        if (session.inputClosed() && state == OPEN) {
+            state = DRAINING; // nothing more can arrive: answer what is here, then close
+        }
+    }
+
     /**
-     * After every callback: flush, update writability (resuming the handler when the peer caught up), track
-     * partial requests, set the interest ops, arm the timeout check and finish a close or a drain.
+     * After every callback and event: flush, update writability (serving again when the session can take requests
+     * once more), finish a drain or a close, set the interest ops and arm the timeouts.
      */
     private void afterCallback() {
-        while (state != State.CLOSED) {
-            if (!output.isEmpty() && !writeOut()) {
+        while (state != CLOSED) {
+            if (replies.sendableBytes() > 0 && !writeOut()) {
                 return; // reset while writing
             }
-            if (state == State.CLOSING && output.isEmpty() && !lingering) {
-                finishClose(closeReason);
+            if (state == FLUSHING && replies.isEmpty()) {
+                finishClose();
                 return;
             }
-            boolean resume = updateWritability();
-            if (resume && !input.isEmpty() && state == State.OPEN) {
-                dispatching = true;
-                try {
-                    config.handler().onRead(this);
-                } catch (Throwable t) {
-                    dispatching = false;
-                    fail(t);
-                    return;
-                }
-                dispatching = false;
-                continue; // flush what the handler wrote
+            if (!isOpen()) {
+                break;
+            }
+            updateWritability();
+            if (session.stalled() && isWritable()) {
+                session.serve();
+                continue; // flush what the session wrote
             }
             break;
         }
-        if (state == State.CLOSED) {
+        if (state == CLOSED) {
             return;
         }
-        if (lingering) {
-            publishBuffered(); // interest and timer belong to the linger now
+        publishBuffered();
+        if (state == LINGERING) {
+            return; // interest and timer belong to the linger now
+        }
+        if (state == OPEN && socket.inputEnded()) {
+            if (!replies.isEmpty() || session.stalled()) {
+                awaitingLastReply = true;
+            } else if (awaitingLastReply) {
+                awaitingLastReply = false;
+                inputEnded(); // told again: the last reply is out
+                flush();
+                return;
+            }
+        }
+        if (state == DRAINING && socket.readsDone() && replies.isEmpty() && !session.stalled()
+                && (input.isEmpty() || isWritable())) {
+            close(CloseReason.NORMAL); // all received is answered; a partial request stays so
             return;
         }
         long now = System.nanoTime();
-        boolean partial = (!input.isEmpty() || requestInProgress) && isWritable();
-        partialSinceNanos = !partial ? 0 : (partialSinceNanos == 0 ? now : partialSinceNanos);
-        publishBuffered();
-        if (draining && state == State.OPEN && (drainReadDone || inputClosed) && output.isEmpty()
-                && (input.isEmpty() || isWritable())) {
-            close(CloseReason.NORMAL); // everything received before the drain is answered; a partial request stays so
-            return;
-        }
-        updateInterest();
-        armTimeoutCheck(now);
+        timeouts.partial(isOpen() && (!input.isEmpty() || requestInProgress) && isWritable(), now);
+        boolean read = isOpen() && socket.mayRead() && isWritable()
+                && input.readableBytes() < config.readHighWatermark();
+        socket.interest((read ? SelectionKey.OP_READ : 0) | (replies.sendableBytes() > 0 ? SelectionKey.OP_WRITE : 0));
+        timeouts.arm(state, replies.inFlight() == 0, now);
     }
 
     /** Makes the buffered byte counts visible to introspection, here and in the loop's totals. */
     private void publishBuffered() {
         long in = input.readableBytes();
-        long out = output.readableBytes();
+        long out = replies.queuedBytes();
         if (in != inputBytes || out != outputBytes) {
             owner.addBuffered(in - inputBytes, out - outputBytes);
             inputBytes = in;
@@ -407,212 +390,139 @@ public final class Connection implements IoHandle {
 
     /** Writes what the socket takes; false if the connection died. */
     private boolean writeOut() {
-        long before = output.readableBytes();
         long n;
         try {
-            n = output.writeTo(channel);
+            n = socket.write(replies);
         } catch (IOException e) {
-            closeNow(CloseReason.RESET);
+            closeNow(CloseReason.RESET); // the peer is gone: what it asked for and is still queued is dropped
             return false;
         }
-        long now = System.nanoTime();
-        if (n > 0) {
-            bytesWritten += n;
-            listener.addWritten(n);
-            lastActivityNanos = now;
-            writeProgressNanos = now;
-        } else if (before > 0 && writeProgressNanos == 0) {
-            writeProgressNanos = now;
-        }
-        if (output.isEmpty()) {
-            writeProgressNanos = 0;
-        }
+        timeouts.wrote(n, replies.sendableBytes(), System.nanoTime());
+        publishBuffered(); // also while a long reply is produced, not only after callbacks
         return true;
     }
 
-    /** Applies the watermarks; true if the connection just turned writable again. */
-    private boolean updateWritability() {
-        long queued = output.readableBytes();
-        try {
-            if (writable && queued > config.writeHighWatermark()) {
-                writable = false;
-                config.handler().onWritabilityChanged(this, false);
-            } else if (!writable && queued <= config.writeLowWatermark()) {
-                writable = true;
-                config.handler().onWritabilityChanged(this, true);
-                return true;
+    /** Applies the watermarks, telling the session when it crosses one. */
+    private void updateWritability() {
+        long queued = replies.queuedBytes();
+        if (writable ? queued > config.writeHighWatermark() : queued <= config.writeLowWatermark()) {
+            writable = !writable;
+            session.writabilityChanged(writable);
+        }
+    }
+
+    /** True while reading waits for the pool to have memory. */
+    boolean waitsForMemory() {
+        return state != CLOSED && socket.waitingForMemory();
+    }
+
+    /** Called by the owner: the pool may have memory again; read what waited in the socket. */
+    void memoryReturned() {
+        if (socket.waitingForMemory()) {
+            socket.memoryBack();
+            if (isOpen()) {
+                readAndDispatch();
             }
-        } catch (Throwable t) {
-            fail(t);
-        }
-        return false;
-    }
-
-    private void updateInterest() {
-        boolean read = state == State.OPEN && !inputClosed && writable
-                && input.readableBytes() < config.readHighWatermark() && !(draining && drainReadDone);
-        int ops = (read ? SelectionKey.OP_READ : 0) | (output.isEmpty() ? 0 : SelectionKey.OP_WRITE);
-        if (ops != interestOps) {
-            interestOps = ops;
-            registration.interestOps(ops);
         }
     }
 
-    // ---------------------------------------------------------------- timeouts
-
-    private long nextDeadline() {
-        if (lingering) {
-            return closingSinceNanos + LINGER_NANOS;
-        }
-        long next = Long.MAX_VALUE;
-        if (!config.idleTimeout().isZero()) {
-            next = lastActivityNanos + config.idleTimeout().toNanos();
-        }
-        if (partialSinceNanos != 0 && !config.readTimeout().isZero()) {
-            next = earlier(next, partialSinceNanos + config.readTimeout().toNanos());
-        }
-        if (writeProgressNanos != 0 && !config.writeTimeout().isZero()) {
-            next = earlier(next, writeProgressNanos + config.writeTimeout().toNanos());
-        }
-        if (state == State.CLOSING) {
-            next = earlier(next, closingSinceNanos + closeFlushNanos());
-        }
-        return next;
+    /** A reply needed memory the pool, at its budget, would not give: close at once, freeing what it held. */
+    void outOfMemory() {
+        LOG.log(Level.FINE, () -> "closing connection " + id + " from " + remoteAddress + ": no memory for a reply");
+        closeNow(CloseReason.NO_MEMORY);
     }
 
-    private long closeFlushNanos() {
-        return config.writeTimeout().isZero() ? CLOSE_FLUSH_NANOS : config.writeTimeout().toNanos();
-    }
-
-    private static long earlier(long a, long b) {
-        return a == Long.MAX_VALUE || b - a < 0 ? b : a;
-    }
-
-    /** Keeps one timer per connection, armed at the earliest deadline; activity only moves deadlines later. */
-    private void armTimeoutCheck(long now) {
-        long deadline = nextDeadline();
-        if (deadline == Long.MAX_VALUE) {
-            if (timeoutCheck != null) {
-                timeoutCheck.cancel();
-                timeoutCheck = null;
-            }
+    /** A deadline of {@link #timeouts} may have passed. */
+    private void onTimer() {
+        if (state == CLOSED) {
             return;
         }
-        if (timeoutCheck == null || timeoutCheck.deadlineNanos() - deadline > 0) {
-            if (timeoutCheck != null) {
-                timeoutCheck.cancel();
-            }
-            long gen = generation;
-            timeoutCheck = loop.schedule(() -> checkTimeouts(gen), Math.max(0, deadline - now), TimeUnit.NANOSECONDS);
-        }
-    }
-
-    private void checkTimeouts(long gen) {
-        if (gen != generation || state == State.CLOSED) {
-            return;
-        }
-        timeoutCheck = null;
         long now = System.nanoTime();
-        if (lingering) {
-            if (now - (closingSinceNanos + LINGER_NANOS) >= 0) {
-                closeNow(closeReason); // the peer never sent its FIN: stop waiting for it
-            } else {
-                armTimeoutCheck(now);
-            }
-            return;
-        }
-        if (state == State.CLOSING && now - (closingSinceNanos + closeFlushNanos()) >= 0) {
-            closeNow(CloseReason.WRITE_TIMEOUT);
-        } else if (writeProgressNanos != 0 && !config.writeTimeout().isZero()
-                && now - (writeProgressNanos + config.writeTimeout().toNanos()) >= 0) {
-            closeNow(CloseReason.WRITE_TIMEOUT);
-        } else if (partialSinceNanos != 0 && !config.readTimeout().isZero()
-                && now - (partialSinceNanos + config.readTimeout().toNanos()) >= 0) {
-            close(CloseReason.READ_TIMEOUT);
-        } else if (!config.idleTimeout().isZero()
-                && now - (lastActivityNanos + config.idleTimeout().toNanos()) >= 0) {
-            close(CloseReason.IDLE_TIMEOUT);
+        ConnectionTimeouts.Expiry expired = timeouts.expired(state, replies.inFlight() == 0, now);
+        if (expired == ConnectionTimeouts.Expiry.NONE) {
+            timeouts.arm(state, replies.inFlight() == 0, now);
+        } else if (expired.graceful) {
+            close(expired.reason);
         } else {
-            armTimeoutCheck(now);
+            closeNow(expired.reason == null ? closeReason : expired.reason);
         }
     }
 
-    // ---------------------------------------------------------------- closing
+    /** True inside one of this connection's session callbacks. Loop thread only. */
+    boolean inCallback() {
+        return session.inCallback();
+    }
+
+    /** True while {@code gen} is this connection's life and it still takes replies. Any thread (volatile reads). */
+    boolean takesReplies(long gen) {
+        ConnectionState s = state;
+        return generation == gen && (s == OPEN || s == DRAINING || s == FLUSHING);
+    }
+
+    /** Writes a settled reply into its slot (or hands its failure to the session), in request order. */
+    <T> void fill(ReplyQueue.Slot slot, T value, ReplyWriter<? super T> writer, Throwable failure) {
+        if (slot.isFilled()) {
+            return;
+        }
+        if (session.fill(replies.replyBuffer(slot), value, writer, failure)) {
+            try {
+                replies.filled(slot);
+            } catch (BufferBudgetExceededException e) {
+                outOfMemory();
+            }
+        }
+    }
 
     void close(CloseReason reason) {
-        if (state != State.OPEN) {
+        if (!isOpen()) {
             return;
         }
-        if (reason == CloseReason.NORMAL && inputClosed) {
+        if (reason == CloseReason.NORMAL && socket.inputEnded()) {
             reason = CloseReason.PEER_CLOSED;
         }
         closeReason = reason;
-        if (output.isEmpty()) {
-            finishClose(reason);
-            return;
-        }
-        state = State.CLOSING;
-        closingSinceNanos = System.nanoTime();
+        state = FLUSHING;
+        session.stopServing();
         input.clear();
-        if (!dispatching) {
+        timeouts.closing(System.nanoTime());
+        if (replies.isEmpty()) {
+            finishClose();
+        } else if (!session.inCallback()) {
             afterCallback();
         }
     }
 
-    /** The output is flushed to the kernel: close, lingering unless the peer has already finished sending. */
-    private void finishClose(CloseReason reason) {
-        if (inputClosed) {
-            closeNow(reason); // nothing more can arrive: the close sends a FIN behind the queued replies
+    /** Every reply is with the kernel: close, lingering unless the peer has already finished sending. */
+    private void finishClose() {
+        if (socket.inputEnded()) {
+            closeNow(closeReason); // nothing more can arrive: the close sends a FIN behind the queued replies
         } else {
-            linger(reason);
+            linger();
         }
     }
 
-    /**
-     * A graceful close while the peer may still be sending (a pipelining client, a drain): a plain close() with
-     * unread bytes in the socket makes the kernel send a reset and drop the replies it has not delivered yet, so a
-     * client still reading would see its last replies cut. Instead the output is shut down (a FIN follows the
-     * queued replies) and what the peer sends is read and discarded until its own FIN, or {@link #LINGER_NANOS},
-     * then the socket is closed: Apache's and nginx's lingering close. Counted closed with its reason at the end.
-     */
-    private void linger(CloseReason reason) {
-        try {
-            channel.shutdownOutput();
-        } catch (IOException e) {
-            closeNow(reason); // already gone
+    /** The graceful close while the peer may still be sending: see {@link ConnectionSocket#shutdownOutput()}. */
+    private void linger() {
+        if (!socket.shutdownOutput()) {
+            closeNow(closeReason); // already gone
             return;
         }
-        state = State.CLOSING;
-        closeReason = reason;
-        lingering = true;
-        closingSinceNanos = System.nanoTime();
-        input.clear();
-        interestOps = SelectionKey.OP_READ;
-        registration.interestOps(interestOps);
-        armTimeoutCheck(closingSinceNanos);
+        state = LINGERING;
+        long now = System.nanoTime();
+        timeouts.closing(now);
+        timeouts.arm(state, false, now);
         discardUntilEnd(); // the peer may have closed already
     }
 
-    /** While lingering: read and drop what arrived; close at the peer's FIN (or reset). */
+    /** While lingering: drop what arrived; close at the peer's FIN (or reset). */
     private void discardUntilEnd() {
-        int n;
-        try {
-            n = input.readFrom(channel, MAX_READ_PER_EVENT);
-        } catch (IOException e) {
-            closeNow(closeReason);
-            return;
-        }
-        input.clear();
-        if (n > 0) {
-            bytesRead += n;
-            listener.addRead(n);
-        } else if (n < 0) {
+        if (socket.discard(input)) {
             closeNow(closeReason);
         }
     }
 
-    private void fail(Throwable cause) {
-        if (state == State.CLOSED) {
+    void fail(Throwable cause) {
+        if (state == CLOSED) {
             return;
         }
         LOG.log(Level.WARNING, "closing connection " + id + " from " + remoteAddress + " on " + loop.name()
@@ -622,110 +532,45 @@ public final class Connection implements IoHandle {
 
     /** Closes the socket and resets every field of this peer; the object goes back to the loop's free list. */
     void closeNow(CloseReason reason) {
-        if (state == State.CLOSED) {
+        if (state == CLOSED) {
             return;
         }
-        if (lingering) {
+        if (state == LINGERING) {
             reason = closeReason; // its business was done; the linger only waited for the peer
         }
-        state = State.CLOSED;
+        state = CLOSED;
         generation++;
-        if (timeoutCheck != null) {
-            timeoutCheck.cancel();
-            timeoutCheck = null;
-        }
-        registration.cancel();
-        try {
-            channel.close();
-        } catch (IOException e) {
-            LOG.log(Level.FINE, "closing socket", e);
-        }
-        try {
-            config.handler().onClose(this, reason);
-        } catch (Throwable t) {
-            LOG.log(Level.WARNING, "onClose threw for connection " + id, t);
-        }
+        timeouts.reset();
+        socket.close();
+        session.closed(reason);
         // No byte of this peer may reach the next one, in either direction.
         input.clear();
-        output.clear();
+        replies.clear();
         publishBuffered();
-        listener.countClose(reason);
+        socket.countClose(reason);
         owner.closed(this);
     }
 
     /** Forgets the closed peer; called by the owner before the object is reused. */
     void recycle() {
-        attachment = null;
-        channel = null;
-        registration = null;
-        listener = null;
+        session.reset();
         remoteAddress = null;
-        interestOps = 0;
-        inputClosed = false;
-        draining = false;
-        drainReadDone = false;
-        dispatching = false;
-        lingering = false;
-        drainBudget = 0;
+        awaitingLastReply = false;
         requestInProgress = false;
         closeReason = null;
-        partialSinceNanos = 0;
-        writeProgressNanos = 0;
-        closingSinceNanos = 0;
-        bytesRead = 0;
-        bytesWritten = 0;
-        inputBytes = 0;
-        outputBytes = 0;
+        timeouts.reset();
+        socket.reset();
         input.clear();
-        output.clear();
+        replies.clear();
     }
 
     /** The socket, for tests in this package that must close it behind the connection's back. */
     SocketChannel channel() {
-        return channel;
+        return socket.channel();
     }
 
     @Override
     public String toString() {
         return "Connection[" + id + " " + remoteAddress + " on " + loop.name() + " " + state + "]";
-    }
-
-    /**
-     * A connection in one life: posts work to its loop and runs it only if the connection is still that same,
-     * open connection. Thread-safe; what a handler gives an executor for slow work.
-     */
-    public static final class Handle {
-
-        private final Connection connection;
-        private final long generation;
-
-        private Handle(Connection connection, long generation) {
-            this.connection = connection;
-            this.generation = generation;
-        }
-
-        public EventBase loop() {
-            return connection.loop;
-        }
-
-        /**
-         * Runs {@code action} on the connection's loop if the connection is still open, then flushes. Returns
-         * at once. Thread-safe.
-         */
-        public void execute(Consumer<Connection> action) {
-            connection.loop.execute(() -> {
-                Connection c = connection;
-                if (c.generation != generation || c.state != State.OPEN) {
-                    return; // closed or recycled: the result has nobody to go to
-                }
-                try {
-                    action.accept(c);
-                } catch (Throwable t) {
-                    c.fail(t);
-                    return;
-                }
-                c.flush();
-            });
-        }
     }
 }

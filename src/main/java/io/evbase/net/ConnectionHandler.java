@@ -1,48 +1,25 @@
 package io.evbase.net;
 
 /**
- * The callbacks a {@link Connection} makes into its protocol, bufferevent's read, write and event callbacks.
- * One instance serves every connection of a listener, on every loop, so it keeps per-connection state in
- * {@link Connection#attach(Object)}, not in fields.
+ * What a listener runs its connections with: a factory of one {@link ConnectionSession} per connection. This is the
+ * minimal contract the {@link Connection} relies on; protocols implement its documented sub-interface
+ * {@code io.evbase.protocol.ProtocolHandler}, which narrows {@link #open} to the protocol's own session type.
  *
- * <p>Threading: every callback runs on the connection's loop thread; an implementation must be safe to call from
- * several loops at once (stateless, or thread-safe shared state) and must never block.
+ * <p>Threading: {@link #open} runs on the new connection's loop thread, on several loops at once, so an
+ * implementation keeps per-connection state in the session it returns and shares only thread-safe state;
+ * {@link #tooManyConnectionsReply()} runs on the acceptor thread.
  */
 public interface ConnectionHandler {
 
-    /** The connection is open and registered; set up per-connection state here. */
-    default void onOpen(Connection connection) throws Exception {
-    }
-
     /**
-     * New bytes arrived in {@link Connection#input()}. Consume every complete request, leave a partial one in the
-     * input (the next read continues it) and write replies to {@link Connection#output()}; the connection flushes
-     * after the callback returns, so replies to pipelined requests go out in one write. Stop consuming while
-     * {@link Connection#isWritable()} is false: the connection calls back again once the peer catches up.
+     * The connection is open and registered: returns the session that receives its callbacks from now on.
+     * Throwing closes the connection ({@link CloseReason#HANDLER_ERROR}).
      */
-    void onRead(Connection connection) throws Exception;
-
-    /** The output crossed its high watermark ({@code false}) or drained below the low one ({@code true}). */
-    default void onWritabilityChanged(Connection connection, boolean writable) throws Exception {
-    }
-
-    /**
-     * The peer closed its sending side (half-close); what it sent before is already handed to {@link #onRead}.
-     * By default the connection closes once its output is flushed.
-     */
-    default void onInputClosed(Connection connection) throws Exception {
-        connection.close();
-    }
-
-    /** The connection is closed; its buffers are released after this returns. Must not throw. */
-    default void onClose(Connection connection, CloseReason reason) {
-    }
+    ConnectionSession open(Connection connection) throws Exception;
 
     /**
      * Bytes a client over the listener's connection limit receives before it is closed, or null to just close.
      * Called on the acceptor thread.
      */
-    default byte[] tooManyConnectionsReply() {
-        return null;
-    }
+    byte[] tooManyConnectionsReply();
 }

@@ -11,9 +11,9 @@ import java.time.Duration;
  * @param remoteAddress the peer, {@code host:port}
  * @param age         time since accept
  * @param idle        time since the last byte moved
- * @param state       {@code open}, {@code closing} or {@code draining}
+ * @param state       {@code open}, {@code draining}, {@code flushing} or {@code lingering} ({@link ConnectionState})
  * @param inputBytes  bytes read and not yet consumed
- * @param outputBytes bytes queued for the peer
+ * @param outputBytes bytes queued for the peer, those held behind a pending reply included
  * @param bytesRead   bytes read over its life
  * @param bytesWritten bytes written over its life
  */

@@ -2,6 +2,7 @@ package io.evbase.net;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 
 /**
  * What a listener binds and the limits its connections live under. Zero durations disable a timeout.
@@ -19,6 +20,10 @@ import java.util.Objects;
  * @param writeHighWatermark the connection turns unwritable above this many bytes of output
  * @param writeLowWatermark  and writable again below this many
  * @param maxConnections     open connections at most; the next ones are refused
+ * @param maxRequestsInFlight replies promised ({@link Connection#replyLater()}) and not yet written, per connection,
+ *                           at most; at the bound the connection stops reading and serving until one is written
+ * @param blockingExecutor   runs the blocking work of {@link Connection#replyBlocking}; null for
+ *                           {@link BlockingExecutors#shared()}
  */
 public record ListenerSpec(
         String name,
@@ -33,7 +38,12 @@ public record ListenerSpec(
         int readHighWatermark,
         int writeHighWatermark,
         int writeLowWatermark,
-        int maxConnections) {
+        int maxConnections,
+        int maxRequestsInFlight,
+        Executor blockingExecutor) {
+
+    /** Requests in flight per connection when nobody says otherwise. */
+    public static final int DEFAULT_MAX_REQUESTS_IN_FLIGHT = 128;
 
     public ListenerSpec {
         Objects.requireNonNull(name, "name");
@@ -45,8 +55,13 @@ public record ListenerSpec(
             throw new IllegalArgumentException("listener " + name + ": write low watermark " + writeLowWatermark
                     + " is above the high watermark " + writeHighWatermark);
         }
-        if (readHighWatermark <= 0 || writeHighWatermark <= 0 || maxConnections <= 0 || backlog <= 0) {
-            throw new IllegalArgumentException("listener " + name + ": watermarks, backlog and max connections must be positive");
+        if (readHighWatermark <= 0 || writeHighWatermark <= 0 || maxConnections <= 0 || backlog <= 0
+                || maxRequestsInFlight <= 0) {
+            throw new IllegalArgumentException("listener " + name
+                    + ": watermarks, backlog, max connections and max requests in flight must be positive");
+        }
+        if (blockingExecutor == null) {
+            blockingExecutor = BlockingExecutors.shared();
         }
         idleTimeout = orZero(idleTimeout);
         readTimeout = orZero(readTimeout);
@@ -60,26 +75,42 @@ public record ListenerSpec(
     /** A listener with the defaults the boot module uses too; for tests and embedding. */
     public static ListenerSpec of(String name, int port, ConnectionHandler handler) {
         return new ListenerSpec(name, name, "127.0.0.1", port, 1024, handler, Duration.ZERO, Duration.ZERO,
-                Duration.ZERO, 1 << 20, 1 << 20, 256 << 10, 10_000);
+                Duration.ZERO, 1 << 20, 1 << 20, 256 << 10, 10_000, DEFAULT_MAX_REQUESTS_IN_FLIGHT, null);
     }
 
     public ListenerSpec withPort(int newPort) {
         return new ListenerSpec(name, protocol, bindAddress, newPort, backlog, handler, idleTimeout, readTimeout,
-                writeTimeout, readHighWatermark, writeHighWatermark, writeLowWatermark, maxConnections);
+                writeTimeout, readHighWatermark, writeHighWatermark, writeLowWatermark, maxConnections,
+                maxRequestsInFlight, blockingExecutor);
     }
 
     public ListenerSpec withTimeouts(Duration idle, Duration read, Duration write) {
         return new ListenerSpec(name, protocol, bindAddress, port, backlog, handler, idle, read, write,
-                readHighWatermark, writeHighWatermark, writeLowWatermark, maxConnections);
+                readHighWatermark, writeHighWatermark, writeLowWatermark, maxConnections, maxRequestsInFlight,
+                blockingExecutor);
     }
 
     public ListenerSpec withWatermarks(int readHigh, int writeHigh, int writeLow) {
         return new ListenerSpec(name, protocol, bindAddress, port, backlog, handler, idleTimeout, readTimeout,
-                writeTimeout, readHigh, writeHigh, writeLow, maxConnections);
+                writeTimeout, readHigh, writeHigh, writeLow, maxConnections, maxRequestsInFlight,
+                blockingExecutor);
     }
 
     public ListenerSpec withMaxConnections(int max) {
         return new ListenerSpec(name, protocol, bindAddress, port, backlog, handler, idleTimeout, readTimeout,
-                writeTimeout, readHighWatermark, writeHighWatermark, writeLowWatermark, max);
+                writeTimeout, readHighWatermark, writeHighWatermark, writeLowWatermark, max, maxRequestsInFlight,
+                blockingExecutor);
+    }
+
+    public ListenerSpec withMaxRequestsInFlight(int max) {
+        return new ListenerSpec(name, protocol, bindAddress, port, backlog, handler, idleTimeout, readTimeout,
+                writeTimeout, readHighWatermark, writeHighWatermark, writeLowWatermark, maxConnections, max,
+                blockingExecutor);
+    }
+
+    public ListenerSpec withBlockingExecutor(Executor executor) {
+        return new ListenerSpec(name, protocol, bindAddress, port, backlog, handler, idleTimeout, readTimeout,
+                writeTimeout, readHighWatermark, writeHighWatermark, writeLowWatermark, maxConnections,
+                maxRequestsInFlight, executor);
     }
 }

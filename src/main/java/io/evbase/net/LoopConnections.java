@@ -3,6 +3,7 @@ package io.evbase.net;
 import io.evbase.buffer.BufferPool;
 import io.evbase.loop.EventBase;
 import io.evbase.loop.IoRegistration;
+import io.evbase.loop.Scheduled;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -11,7 +12,9 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -28,6 +31,8 @@ final class LoopConnections {
 
     private static final Logger LOG = Logger.getLogger(LoopConnections.class.getName());
     private static final int MAX_FREE = 1024;
+    /** How often a loop with connections waiting for memory looks whether the pool has some again. */
+    static final long MEMORY_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     private final EventBase loop;
     private final BufferPool.Cache bufferCache;
@@ -40,6 +45,11 @@ final class LoopConnections {
     private volatile long outputBytes;
     private boolean draining;
     private volatile long reused;
+    /** Connections that paused reading because the pool was at its read budget; resumed when memory comes back. */
+    private final LinkedHashSet<Connection> waitingForMemory = new LinkedHashSet<>();
+    /** The pool's memory generation when the waiting began ({@link BufferPool.Cache#memoryGeneration()}). */
+    private long memorySeen;
+    private Scheduled memoryCheck;
 
     LoopConnections(EventBase loop, BufferPool pool, AtomicLong ids) {
         this.loop = loop;
@@ -116,6 +126,38 @@ final class LoopConnections {
         }
     }
 
+    /**
+     * {@code c} could not read: the pool is at its read budget. It is resumed (told to read again) once memory was
+     * given back anywhere this loop can take it; the loop looks every {@link #MEMORY_CHECK_NANOS} while any
+     * connection waits, and never waits for memory itself.
+     */
+    void waitForMemory(Connection c) {
+        if (waitingForMemory.isEmpty()) {
+            memorySeen = bufferCache.memoryGeneration();
+        }
+        waitingForMemory.add(c);
+        if (memoryCheck == null) {
+            memoryCheck = loop.schedule(this::checkMemory, MEMORY_CHECK_NANOS, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void checkMemory() {
+        memoryCheck = null;
+        waitingForMemory.removeIf(c -> !c.waitsForMemory()); // closed (and maybe recycled) since
+        if (waitingForMemory.isEmpty()) {
+            return;
+        }
+        if (bufferCache.memoryGeneration() == memorySeen) {
+            memoryCheck = loop.schedule(this::checkMemory, MEMORY_CHECK_NANOS, TimeUnit.NANOSECONDS);
+            return;
+        }
+        List<Connection> resumed = new ArrayList<>(waitingForMemory);
+        waitingForMemory.clear();
+        for (Connection c : resumed) {
+            c.memoryReturned(); // one that cannot get memory yet waits again
+        }
+    }
+
     /** A connection closed: drop it from the open list and keep the object for reuse. */
     void closed(Connection c) {
         int i = c.slot;
@@ -157,12 +199,12 @@ final class LoopConnections {
         long now = System.nanoTime();
         List<ConnectionInfo> list = new ArrayList<>(open.size());
         for (Connection c : open) {
-            String state = c.isDraining() && c.isOpen() ? "draining" : c.state().name().toLowerCase(java.util.Locale.ROOT);
+            String state = c.state().name().toLowerCase(java.util.Locale.ROOT);
             String peer = c.remoteAddress() == null ? "" : c.remoteAddress().getAddress().getHostAddress() + ":"
                     + c.remoteAddress().getPort();
             list.add(new ConnectionInfo(c.id(), c.listenerName(), loop.id(), peer,
                     Duration.ofNanos(now - c.openedNanos()), Duration.ofNanos(now - c.lastActivityNanos()), state,
-                    c.input().readableBytes(), c.output().readableBytes(), c.bytesRead(), c.bytesWritten()));
+                    c.input().readableBytes(), c.queuedBytes(), c.bytesRead(), c.bytesWritten()));
         }
         return list;
     }

@@ -4,6 +4,7 @@ import io.evbase.buffer.BufferChain;
 import io.evbase.net.Connection;
 import io.evbase.protocol.LineFramer;
 import io.evbase.protocol.ProtocolHandler;
+import io.evbase.protocol.Session;
 import java.time.Instant;
 
 /**
@@ -12,19 +13,18 @@ import java.time.Instant;
  *
  * <p>Threading: runs on the loops; the fields are written by the blocked loop and read by the test thread.
  */
-final class BlockingHandler implements ProtocolHandler {
+final class BlockingHandler implements ProtocolHandler<Session> {
 
     private final LineFramer framer = new LineFramer(1024);
     volatile int blockedLoop = -1;
     volatile Instant blockStarted;
 
     @Override
-    public String protocolName() {
-        return "blocking";
+    public Session open(Connection connection) {
+        return () -> onRead(connection);
     }
 
-    @Override
-    public void onRead(Connection connection) throws InterruptedException {
+    private void onRead(Connection connection) throws InterruptedException {
         BufferChain in = connection.input();
         int lf;
         while ((lf = framer.findLineEnd(in)) >= 0) {

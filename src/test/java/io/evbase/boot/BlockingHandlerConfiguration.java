@@ -10,7 +10,7 @@ import org.springframework.context.annotation.Bean;
 class BlockingHandlerConfiguration {
 
     @Bean(name = "blocking")
-    ProtocolHandler blocking() {
+    ProtocolHandler<?> blocking() {
         return new BlockingHandler();
     }
 }

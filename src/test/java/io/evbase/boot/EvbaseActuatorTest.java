@@ -68,7 +68,7 @@ class EvbaseActuatorTest {
 
     @Autowired
     @Qualifier("blocking")
-    io.evbase.protocol.ProtocolHandler blockingHandler;
+    io.evbase.protocol.ProtocolHandler<?> blockingHandler;
 
     Http http;
 

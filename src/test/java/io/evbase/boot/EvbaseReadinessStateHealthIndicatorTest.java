@@ -28,7 +28,7 @@ class EvbaseReadinessStateHealthIndicatorTest {
         Server server = new Server(new EventBaseGroup(1, "readiness-loop-", Dispatch.ROUND_ROBIN),
                 new BufferPool(16 * 1024, 1 << 20, 16 << 20),
                 List.of(new ListenerSpec("echo", "echo", "127.0.0.1", 0, 128, new EchoHandler(), Duration.ZERO,
-                        Duration.ZERO, Duration.ZERO, 1 << 20, 1 << 20, 256 << 10, 100)));
+                        Duration.ZERO, Duration.ZERO, 1 << 20, 1 << 20, 256 << 10, 100, 128, null)));
         server.start();
         EvbaseReadinessStateHealthIndicator readiness = new EvbaseReadinessStateHealthIndicator(
                 new Fixed(ReadinessState.ACCEPTING_TRAFFIC), server);

@@ -1,13 +1,17 @@
 package io.evbase.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import com.jayway.jsonpath.JsonPath;
+import io.evbase.support.AsyncProtocols;
 import io.evbase.support.ChildServer;
 import io.evbase.support.Clients;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,12 +22,20 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** SIGTERM on the real process: stop accepting, echo every byte received before, exit within the drain timeout. */
+/**
+ * SIGTERM on the real process: stop accepting, answer every request received before (replies still being computed
+ * off the loop included), exit within the drain timeout. And a half-close, on the real process: every request sent
+ * before it is answered.
+ */
 class GracefulShutdownTest {
 
     private static final List<String> ARGS = List.of("--evbase.listeners.echo.port=0",
             "--evbase.listeners.echo.protocol=echo", "--evbase.listeners.echo.bind-address=127.0.0.1",
             "--evbase.shutdown.drain-timeout=4s", "--evbase.workers=2");
+    private static final List<String> ASYNC_ARGS = List.of("--spring.main.sources=" + AsyncProtocols.class.getName(),
+            "--evbase.listeners.async.port=0", "--evbase.listeners.async.protocol=async",
+            "--evbase.listeners.async.bind-address=127.0.0.1", "--evbase.shutdown.drain-timeout=30s",
+            "--evbase.workers=2");
 
     @Test
     void sigtermEchoesEverythingReceivedThenExits() throws Exception {
@@ -41,7 +53,9 @@ class GracefulShutdownTest {
                 sockets.add(s);
                 sent.add(payload);
             }
-            Thread.sleep(300); // let the bytes reach the server
+            Http http = new Http(child.managementPort());
+            long sentBytes = (long) clients * 256 * 1024;
+            await().atMost(Duration.ofSeconds(30)).until(() -> bytesRead(http, "echo") == sentBytes);
             long start = System.nanoTime();
             child.terminate();
             List<Future<byte[]>> echoes = new ArrayList<>();
@@ -105,14 +119,16 @@ class GracefulShutdownTest {
                 SocketChannel hog = SocketChannel.open(new java.net.InetSocketAddress("127.0.0.1", child.port("echo")))) {
             hog.configureBlocking(false);
             ByteBuffer junk = ByteBuffer.allocate(64 * 1024);
-            int stuck = 0;
-            while (stuck < 20) { // fill every buffer between us and the server
-                junk.clear();
-                if (hog.write(junk) == 0) {
-                    stuck++;
-                    Thread.sleep(10);
-                }
-            }
+            Http http = new Http(child.managementPort());
+            // Fill every buffer between us and the server: its output above the write high watermark (1 MB), so it
+            // has stopped reading, and our last write taken by no one.
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                do {
+                    junk.clear();
+                } while (hog.write(junk) > 0);
+                return JsonPath.<List<Integer>>read(http.body("/actuator/reactor/connections"),
+                        "$.connections[*].outputBytes").stream().anyMatch(out -> out > 1 << 20);
+            });
             long start = System.nanoTime();
             child.terminate();
             assertThat(child.waitFor(Duration.ofSeconds(30))).isTrue();
@@ -120,5 +136,46 @@ class GracefulShutdownTest {
             assertThat(took).isGreaterThanOrEqualTo(Duration.ofSeconds(4)).isLessThan(Duration.ofSeconds(4 + 10));
             assertThat(String.join("\n", child.output())).contains("drain timeout");
         }
+    }
+
+    @Test
+    void sigtermWithSlowRequestsInFlightDeliversEveryReplyThenCloses() throws Exception {
+        try (ChildServer child = ChildServer.start(List.of("-Xmx256m"), ASYNC_ARGS, 1, Duration.ofSeconds(60));
+                Socket s = Clients.connect(child.port("async"))) {
+            String requests = "slow 4000 1\nslow 4000 2\nslow 4000 3\nslow 4000 4\nslow 4000 5\n";
+            s.getOutputStream().write(requests.getBytes(StandardCharsets.US_ASCII));
+            // Read by the server means served: the loop hands each request to the blocking executor as it reads it,
+            // before the drain (a task on the same loop) can begin.
+            Http http = new Http(child.managementPort());
+            await().atMost(Duration.ofSeconds(30)).until(() -> bytesRead(http, "async") == requests.length());
+            child.terminate();
+            InputStream in = s.getInputStream();
+            assertThat(new String(Clients.readN(in, 2), StandardCharsets.US_ASCII)).isEqualTo("1\n");
+            assertThat(child.output()).as("the drain began while the replies were in flight")
+                    .anyMatch(line -> line.contains("evbase draining"));
+            assertThat(new String(Clients.readToEnd(in), StandardCharsets.US_ASCII)).isEqualTo("2\n3\n4\n5\n");
+            assertThat(child.waitFor(Duration.ofSeconds(30))).isTrue();
+            assertThat(String.join("\n", child.output())).contains("evbase stopped").doesNotContain("drain timeout");
+        }
+    }
+
+    @Test
+    void aPeerThatHalfClosesGetsEveryReplyIncludingTheSlowOne() throws Exception {
+        try (ChildServer child = ChildServer.start(List.of("-Xmx256m"), ASYNC_ARGS, 1, Duration.ofSeconds(60));
+                Socket s = Clients.connect(child.port("async"))) {
+            s.getOutputStream().write("now 1\nnow 2\nslow 1000 3\nnow 4\nnow 5\nnow 6\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            s.shutdownOutput();
+            assertThat(new String(Clients.readToEnd(s.getInputStream()), StandardCharsets.US_ASCII))
+                    .isEqualTo("1\n2\n3\n4\n5\n6\n");
+            Http http = new Http(child.managementPort());
+            await().atMost(Duration.ofSeconds(30)).until(() -> JsonPath.<List<Integer>>read(
+                    http.body("/actuator/reactor"), "$.listeners[?(@.name=='async')].closed.peer_closed").get(0) == 1);
+        }
+    }
+
+    private static long bytesRead(Http http, String listener) {
+        return JsonPath.<List<Number>>read(http.body("/actuator/reactor"),
+                "$.listeners[?(@.name=='" + listener + "')].bytesRead").get(0).longValue();
     }
 }

@@ -4,6 +4,7 @@ import io.evbase.buffer.BufferChain;
 import io.evbase.net.Connection;
 import io.evbase.protocol.LineFramer;
 import io.evbase.protocol.ProtocolHandler;
+import io.evbase.protocol.Session;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.springframework.context.annotation.Bean;
@@ -16,7 +17,7 @@ import org.springframework.context.annotation.Bean;
  * <p>Threading: {@link #onRead} runs on the loops; {@link #awaitHolding}, {@link #release} and {@link #heldLoop} on the
  * test thread.
  */
-final class HoldingHandler implements ProtocolHandler {
+final class HoldingHandler implements ProtocolHandler<Session> {
 
     /** The longest a loop is held if the test never releases it (it failed before it could). */
     private static final long LIMIT_SECONDS = 120;
@@ -27,12 +28,11 @@ final class HoldingHandler implements ProtocolHandler {
     private volatile int heldLoop = -1;
 
     @Override
-    public String protocolName() {
-        return "holding";
+    public Session open(Connection connection) {
+        return () -> onRead(connection);
     }
 
-    @Override
-    public void onRead(Connection connection) throws InterruptedException {
+    private void onRead(Connection connection) throws InterruptedException {
         BufferChain in = connection.input();
         int lf;
         while ((lf = framer.findLineEnd(in)) >= 0) {

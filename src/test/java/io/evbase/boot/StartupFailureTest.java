@@ -2,7 +2,6 @@ package io.evbase.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.evbase.net.Connection;
 import io.evbase.protocol.ProtocolHandler;
 import io.evbase.server.EvbaseApplication;
 import io.evbase.support.ChildServer;
@@ -82,20 +81,11 @@ class StartupFailureTest {
     static class FailingHandlerConfiguration {
 
         @Bean(name = "kv")
-        ProtocolHandler kv() {
+        ProtocolHandler<?> kv() {
             if (Boolean.parseBoolean("true")) {
                 throw new IllegalStateException("cannot open /nonexistent/kv.db");
             }
-            return new ProtocolHandler() {
-                @Override
-                public String protocolName() {
-                    return "kv";
-                }
-
-                @Override
-                public void onRead(Connection connection) {
-                }
-            };
+            return connection -> () -> connection.input().clear();
         }
     }
 

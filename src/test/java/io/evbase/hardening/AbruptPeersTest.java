@@ -9,6 +9,7 @@ import io.evbase.net.Connection;
 import io.evbase.net.BoundListener;
 import io.evbase.net.ListenerSpec;
 import io.evbase.protocol.ProtocolHandler;
+import io.evbase.protocol.Session;
 import io.evbase.support.Clients;
 import io.evbase.support.LineEchoHandler;
 import io.evbase.support.TestServer;
@@ -39,17 +40,16 @@ class AbruptPeersTest {
     private static final int REPLY = 4 << 20;
 
     /** Line protocol plus "big": a 4 MiB reply, so that a reset finds output queued in the server. */
-    static final class BigReplyHandler implements ProtocolHandler {
+    static final class BigReplyHandler implements ProtocolHandler<Session> {
         private final LineEchoHandler lines = new LineEchoHandler();
         private static final byte[] BLOCK = new byte[64 * 1024];
 
         @Override
-        public String protocolName() {
-            return "big";
+        public Session open(Connection c) {
+            return () -> onRead(c);
         }
 
-        @Override
-        public void onRead(Connection c) {
+        private void onRead(Connection c) {
             if (c.input().readableBytes() >= 4 && "big\n".equals(c.input().toAscii(0, 4))) {
                 c.input().skip(4);
                 for (int i = 0; i < REPLY / BLOCK.length; i++) {

@@ -13,7 +13,7 @@ public class HardeningProtocols {
 
     /** {@code protocol: lines}: see {@link RequestReplyHandler}. */
     @Bean(name = "lines")
-    ProtocolHandler lines() {
+    ProtocolHandler<?> lines() {
         return new RequestReplyHandler();
     }
 }

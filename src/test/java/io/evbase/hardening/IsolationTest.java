@@ -14,6 +14,7 @@ import io.evbase.net.BoundListener.RejectReason;
 import io.evbase.net.ListenerSpec;
 import io.evbase.net.Server;
 import io.evbase.protocol.ProtocolHandler;
+import io.evbase.protocol.Session;
 import io.evbase.support.Clients;
 import io.evbase.support.LineEchoHandler;
 import java.io.IOException;
@@ -41,7 +42,7 @@ import org.junit.jupiter.api.Test;
 class IsolationTest {
 
     /** Throws from the callback each connection's first line names; otherwise a line echo. */
-    static final class FaultyHandler implements ProtocolHandler {
+    static final class FaultyHandler implements ProtocolHandler<Session> {
         private final LineEchoHandler lines = new LineEchoHandler();
         private final boolean throwOnOpen;
         private final boolean throwOnClose;
@@ -52,19 +53,36 @@ class IsolationTest {
         }
 
         @Override
-        public String protocolName() {
-            return "faulty";
-        }
-
-        @Override
-        public void onOpen(Connection c) {
+        public Session open(Connection c) {
             if (throwOnOpen) {
-                throw new IllegalStateException("onOpen fails");
+                throw new IllegalStateException("open fails");
             }
+            return new Session() {
+                @Override
+                public void onRead() {
+                    FaultyHandler.this.onRead(c);
+                }
+
+                @Override
+                public void onWritabilityChanged(boolean writable) {
+                    throw new IllegalStateException("onWritabilityChanged fails");
+                }
+
+                @Override
+                public boolean onInputClosed() {
+                    throw new IllegalStateException("onInputClosed fails");
+                }
+
+                @Override
+                public void onClose(CloseReason reason) {
+                    if (throwOnClose) {
+                        throw new IllegalStateException("onClose must not throw, but does");
+                    }
+                }
+            };
         }
 
-        @Override
-        public void onRead(Connection c) {
+        private void onRead(Connection c) {
             if (c.input().readableBytes() >= 5 && "error".equals(c.input().toAscii(0, 5))) {
                 throw new AssertionError("an Error, not an Exception");
             }
@@ -78,23 +96,6 @@ class IsolationTest {
         }
 
         @Override
-        public void onWritabilityChanged(Connection c, boolean writable) {
-            throw new IllegalStateException("onWritabilityChanged fails");
-        }
-
-        @Override
-        public void onInputClosed(Connection c) {
-            throw new IllegalStateException("onInputClosed fails");
-        }
-
-        @Override
-        public void onClose(Connection c, CloseReason reason) {
-            if (throwOnClose) {
-                throw new IllegalStateException("onClose must not throw, but does");
-            }
-        }
-
-        @Override
         public byte[] tooManyConnectionsReply() {
             throw new IllegalStateException("tooManyConnectionsReply fails (on the acceptor thread)");
         }
@@ -104,7 +105,7 @@ class IsolationTest {
     void aThrowingHandlerClosesOnlyItsConnection() throws Exception {
         ListenerSpec faulty = new ListenerSpec("faulty", "faulty", "127.0.0.1", 0, 1024,
                 new FaultyHandler(false, true), Duration.ZERO, Duration.ZERO, Duration.ZERO, 1 << 20, 64 << 10,
-                16 << 10, 10_000);
+                16 << 10, 10_000, 128, null);
         ListenerSpec openFails = ListenerSpec.of("open-fails", 0, new FaultyHandler(true, false));
         ListenerSpec refusalFails = ListenerSpec.of("refusal-fails", 0, new FaultyHandler(false, false))
                 .withMaxConnections(1);
@@ -195,23 +196,14 @@ class IsolationTest {
     void aStalledLoopDoesNotStopTheAcceptorFromServingTheOtherLoops() throws Exception {
         // One loop is stalled by a handler that blocks (what the design forbids, and what a bug does anyway).
         CountDownLatch release = new CountDownLatch(1);
-        ProtocolHandler stalling = new ProtocolHandler() {
-            private final LineEchoHandler lines = new LineEchoHandler();
-
-            @Override
-            public String protocolName() {
-                return "stalling";
+        LineEchoHandler lines = new LineEchoHandler();
+        ProtocolHandler<Session> stalling = c -> () -> {
+            if (c.input().readableBytes() >= 5 && "stall".equals(c.input().toAscii(0, 5))) {
+                c.input().skip(c.input().readableBytes());
+                release.await(20, TimeUnit.SECONDS);
+                return;
             }
-
-            @Override
-            public void onRead(Connection c) throws InterruptedException {
-                if (c.input().readableBytes() >= 5 && "stall".equals(c.input().toAscii(0, 5))) {
-                    c.input().skip(c.input().readableBytes());
-                    release.await(20, TimeUnit.SECONDS);
-                    return;
-                }
-                lines.onRead(c);
-            }
+            lines.onRead(c);
         };
         Duration stallThreshold = Duration.ofMillis(200);
         Server server = new Server(new EventBaseGroup(2, "stall-", Dispatch.ROUND_ROBIN),

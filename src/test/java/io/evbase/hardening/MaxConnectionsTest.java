@@ -7,6 +7,7 @@ import io.evbase.net.Connection;
 import io.evbase.net.ListenerSpec;
 import io.evbase.net.BoundListener.RejectReason;
 import io.evbase.protocol.ProtocolHandler;
+import io.evbase.protocol.Session;
 import io.evbase.support.Clients;
 import io.evbase.support.LineEchoHandler;
 import io.evbase.support.TestServer;
@@ -33,17 +34,12 @@ class MaxConnectionsTest {
     static final byte[] REFUSAL = "ERROR Too many open connections\r\n".getBytes(StandardCharsets.US_ASCII);
 
     /** The line echo test protocol with memcached's refusal. */
-    static final class RefusingLineHandler implements ProtocolHandler {
+    static final class RefusingLineHandler implements ProtocolHandler<Session> {
         private final LineEchoHandler lines = new LineEchoHandler();
 
         @Override
-        public String protocolName() {
-            return "line";
-        }
-
-        @Override
-        public void onRead(Connection c) {
-            lines.onRead(c);
+        public Session open(Connection c) {
+            return () -> lines.onRead(c);
         }
 
         @Override
@@ -67,7 +63,7 @@ class MaxConnectionsTest {
      * @param name    the listener, "line" (admitted clients' lines are echoed) or "memcache" (they store a value)
      * @param request what eager and late clients send before reading
      */
-    private void refuseOverTheLimit(String name, ProtocolHandler handler, String request) throws Exception {
+    private void refuseOverTheLimit(String name, ProtocolHandler<?> handler, String request) throws Exception {
         int limit = 20;
         int over = 200;
         ListenerSpec config = ListenerSpec.of(name, 0, handler).withMaxConnections(limit);

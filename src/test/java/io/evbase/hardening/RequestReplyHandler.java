@@ -4,6 +4,7 @@ import io.evbase.buffer.BufferChain;
 import io.evbase.net.Connection;
 import io.evbase.protocol.LineFramer;
 import io.evbase.protocol.ProtocolHandler;
+import io.evbase.protocol.Session;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -12,21 +13,18 @@ import java.util.function.BooleanSupplier;
  * (1 KiB) gets {@code ERROR line too long} and a close. Respects writability, as handlers must. {@link LineModel}
  * computes its answers independently.
  */
-public final class RequestReplyHandler implements ProtocolHandler {
+public final class RequestReplyHandler implements ProtocolHandler<Session> {
 
     static final int MAX_LINE = 1024;
     private final LineFramer lines = new LineFramer(MAX_LINE);
 
     @Override
-    public String protocolName() {
-        return "lines";
-    }
-
-    @Override
-    public void onRead(Connection c) {
-        if (!answer(lines, c.input(), c.output(), c::isWritable)) {
-            c.close();
-        }
+    public Session open(Connection c) {
+        return () -> {
+            if (!answer(lines, c.input(), c.output(), c::isWritable)) {
+                c.close();
+            }
+        };
     }
 
     /**

@@ -8,6 +8,7 @@ import io.evbase.net.ListenerSpec;
 import io.evbase.net.ConnectionHandler;
 import io.evbase.protocol.LineFramer;
 import io.evbase.protocol.ProtocolHandler;
+import io.evbase.protocol.Session;
 import io.evbase.protocol.echo.EchoHandler;
 import io.evbase.support.Clients;
 import io.evbase.support.LineEchoHandler;
@@ -37,17 +38,16 @@ class SlowConsumerTest {
     private static final int WRITE_LOW = 32 * KIB;
 
     /** "get\n" answers a 4000-byte value, like a memcache get: the reply is far larger than the request. */
-    static final class AmplifyingHandler implements ProtocolHandler {
+    static final class AmplifyingHandler implements ProtocolHandler<Session> {
         static final byte[] VALUE = new byte[4000];
         private final LineFramer lines = new LineFramer(1024);
 
         @Override
-        public String protocolName() {
-            return "amplify";
+        public Session open(Connection c) {
+            return () -> onRead(c);
         }
 
-        @Override
-        public void onRead(Connection c) {
+        private void onRead(Connection c) {
             int lf;
             while (c.isWritable() && (lf = lines.findLineEnd(c.input())) >= 0) {
                 c.input().skip(lf + 1);

@@ -114,11 +114,22 @@ final class HostileServer implements AutoCloseable {
 
     /** Live heap bytes: jcmd's class histogram, which runs a full collection first. */
     long liveHeap() throws IOException, InterruptedException {
-        String out = jcmd("GC.class_histogram");
-        String[] lines = out.strip().split("\n");
-        String total = lines[lines.length - 1].trim(); // "Total <instances> <bytes>"
-        String[] p = total.split("\\s+");
-        return Long.parseLong(p[p.length - 1]);
+        return liveHeapExcept();
+    }
+
+    /** Live heap bytes less the instances of {@code classes} (JVM names: {@code [J} for long[]). */
+    long liveHeapExcept(String... classes) throws IOException, InterruptedException {
+        String[] lines = jcmd("GC.class_histogram").strip().split("\n");
+        String[] total = lines[lines.length - 1].trim().split("\\s+"); // "Total <instances> <bytes>"
+        long bytes = Long.parseLong(total[total.length - 1]);
+        java.util.Set<String> excluded = java.util.Set.of(classes);
+        for (String line : lines) {
+            String[] p = line.trim().split("\\s+"); // "<rank>: <instances> <bytes> <class> [(module)]"
+            if (p.length >= 4 && p[0].endsWith(":") && excluded.contains(p[3])) {
+                bytes -= Long.parseLong(p[2]);
+            }
+        }
+        return bytes;
     }
 
     private String jcmd(String command) throws IOException, InterruptedException {

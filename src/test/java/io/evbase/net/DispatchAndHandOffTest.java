@@ -8,6 +8,8 @@ import io.evbase.loop.Dispatch;
 import io.evbase.loop.EventBase;
 import io.evbase.loop.EventBaseGroup;
 import io.evbase.protocol.LineFramer;
+import io.evbase.protocol.ProtocolHandler;
+import io.evbase.protocol.Session;
 import io.evbase.protocol.echo.EchoHandler;
 import io.evbase.support.Clients;
 import java.net.Socket;
@@ -158,21 +160,25 @@ class DispatchAndHandOffTest {
      * Answers each line after "slow work" on an executor; the reply comes back through the connection's handle.
      * A line starting with "slow" waits for {@link #slowGate} (the test decides when the slow work ends).
      */
-    static final class SlowWorkHandler implements ConnectionHandler {
+    static final class SlowWorkHandler implements ProtocolHandler<Session> {
         final ExecutorService workers = Executors.newFixedThreadPool(2);
         final LineFramer lines = new LineFramer(1024);
         final CountDownLatch slowGate = new CountDownLatch(1);
-        /** Results handed to {@link Connection.Handle#execute}, whether or not anybody was left to take them. */
+        /** Results handed to {@link ConnectionHandle#execute}, whether or not anybody was left to take them. */
         final AtomicInteger resultsPosted = new AtomicInteger();
         final List<Boolean> appliedOnLoop = new CopyOnWriteArrayList<>();
 
         @Override
-        public void onRead(Connection c) {
+        public Session open(Connection c) {
+            return () -> onRead(c);
+        }
+
+        private void onRead(Connection c) {
             int lf;
             while ((lf = lines.findLineEnd(c.input())) >= 0) {
                 String line = c.input().toAscii(0, LineFramer.contentLength(c.input(), lf));
                 c.input().skip(lf + 1);
-                Connection.Handle handle = c.handle();
+                ConnectionHandle handle = c.handle();
                 workers.submit(() -> {
                     if (line.startsWith("slow")) {
                         try {

@@ -7,6 +7,8 @@ import io.evbase.buffer.BufferPool;
 import io.evbase.loop.Dispatch;
 import io.evbase.loop.EventBase;
 import io.evbase.loop.EventBaseGroup;
+import io.evbase.protocol.ProtocolHandler;
+import io.evbase.protocol.Session;
 import io.evbase.support.Clients;
 import io.evbase.support.LineEchoHandler;
 import java.net.InetSocketAddress;
@@ -32,7 +34,7 @@ import org.junit.jupiter.api.Test;
 class LoopRegistrationTest {
 
     /** Line echo that remembers its connections and counts its open and close callbacks. */
-    static final class Recording implements ConnectionHandler {
+    static final class Recording implements ProtocolHandler<Session> {
         final LineEchoHandler echo = new LineEchoHandler();
         final Queue<Connection> opened = new ConcurrentLinkedQueue<>();
         final AtomicInteger opens = new AtomicInteger();
@@ -40,20 +42,21 @@ class LoopRegistrationTest {
         final Queue<CloseReason> reasons = new ConcurrentLinkedQueue<>();
 
         @Override
-        public void onOpen(Connection c) {
+        public Session open(Connection c) {
             opens.incrementAndGet();
             opened.add(c);
-        }
+            return new Session() {
+                @Override
+                public void onRead() {
+                    echo.onRead(c);
+                }
 
-        @Override
-        public void onRead(Connection c) {
-            echo.onRead(c);
-        }
-
-        @Override
-        public void onClose(Connection c, CloseReason reason) {
-            closes.incrementAndGet();
-            reasons.add(reason);
+                @Override
+                public void onClose(CloseReason reason) {
+                    closes.incrementAndGet();
+                    reasons.add(reason);
+                }
+            };
         }
     }
 

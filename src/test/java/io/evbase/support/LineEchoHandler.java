@@ -3,21 +3,22 @@ package io.evbase.support;
 import io.evbase.net.Connection;
 import io.evbase.protocol.LineFramer;
 import io.evbase.protocol.ProtocolHandler;
+import io.evbase.protocol.Session;
 
 /**
  * A test protocol: echoes complete lines, leaves a partial line in the input (so read timeouts apply), closes on
  * an over-long line, throws on the line {@code boom}.
  */
-public final class LineEchoHandler implements ProtocolHandler {
+public final class LineEchoHandler implements ProtocolHandler<Session> {
 
     private final LineFramer framer = new LineFramer(1024);
 
     @Override
-    public String protocolName() {
-        return "line-echo";
+    public Session open(Connection c) {
+        return () -> onRead(c);
     }
 
-    @Override
+    /** Serves {@code c}'s input; other test handlers build on it. */
     public void onRead(Connection c) {
         while (c.isWritable()) {
             int lf = framer.findLineEnd(c.input());

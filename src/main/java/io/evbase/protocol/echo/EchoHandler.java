@@ -3,22 +3,22 @@ package io.evbase.protocol.echo;
 import io.evbase.buffer.BufferChain;
 import io.evbase.net.Connection;
 import io.evbase.protocol.ProtocolHandler;
+import io.evbase.protocol.Session;
 
 /**
  * The echo protocol (RFC 862 over TCP): every byte received is sent back. Whole input chunks move to the output
  * without copying.
  *
- * <p>Threading: stateless; runs on every loop at once.
+ * <p>Threading: the handler is stateless and serves every loop at once; each session runs on its connection's loop.
  */
-public final class EchoHandler implements ProtocolHandler {
+public final class EchoHandler implements ProtocolHandler<Session> {
 
     @Override
-    public String protocolName() {
-        return "echo";
+    public Session open(Connection connection) {
+        return () -> echo(connection);
     }
 
-    @Override
-    public void onRead(Connection connection) {
+    private static void echo(Connection connection) {
         // A chunk at a time while the connection is writable, so that a peer that does not read makes the server hold
         // at most one chunk beyond the write high watermark; the rest waits in the input, which stops reading at its
         // own watermark, and the connection calls back once the peer catches up. (All of the input at once held up

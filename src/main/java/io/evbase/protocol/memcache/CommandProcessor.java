@@ -2,6 +2,7 @@ package io.evbase.protocol.memcache;
 
 import io.evbase.buffer.BufferChain;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * Executes the classic text commands of one connection against the shared {@link MemcacheStore} and writes their
@@ -37,11 +38,20 @@ final class CommandProcessor implements CommandSink {
     private boolean authenticated;
     private final Multiget multiget = new Multiget();
 
+    /** A processor that copies every value into its output (it has no socket count to tell when one is sent). */
     CommandProcessor(MemcacheContext ctx, BufferChain out, StatsReporter.Async async) {
+        this(ctx, out, async, null);
+    }
+
+    /**
+     * @param bytesWritten the bytes of {@code out} the socket has taken so far (the connection's count), which
+     *                     tells when a value the output refers to is written; null: values are always copied
+     */
+    CommandProcessor(MemcacheContext ctx, BufferChain out, StatsReporter.Async async, LongSupplier bytesWritten) {
         this.ctx = ctx;
         this.store = ctx.store();
         this.stats = store.stats();
-        this.replies = new Replies(out);
+        this.replies = new Replies(out, store.references(), bytesWritten);
         this.pending = new PendingStore(store, replies, echo);
         this.meta = new MetaCommands(store, replies, echo, tok, num, pending);
         this.statsReporter = new StatsReporter(ctx, async);
@@ -390,9 +400,18 @@ final class CommandProcessor implements CommandSink {
         pending.complete(data);
     }
 
-    /** The connection closed: gives back what it held in the store's budget (a value it was still receiving). */
+    /** Gives back the references to values the socket has taken; returns how many the output still holds. */
+    int syncReferences() {
+        return replies.syncReferences();
+    }
+
+    /**
+     * The connection closed: gives back what it held in the store's budget (a value it was still receiving, the
+     * values its output referred to).
+     */
     void close() {
         pending.close();
+        replies.releaseReferences();
         multiget.line = null;
     }
 

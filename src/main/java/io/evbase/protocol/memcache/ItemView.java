@@ -5,8 +5,8 @@ import io.evbase.buffer.BufferChain;
 /**
  * A stored item as a reader sees it during {@link MemcacheStore#get}'s callback: its header fields and its key and
  * value, read in place in its segment. Valid only inside the callback (the key's lock is held; afterwards the
- * segment may be reused). Writing the value copies it into the output, except for an item in a segment of its own,
- * which is never reused and is queued by reference.
+ * segment may be reused). Writing the value copies it into the output, except for an item in an array of its own,
+ * which is never reused and may be queued by reference ({@link Replies#storedValue}).
  *
  * <p>Threading: one view per reader (a connection's, or a loop's), used on that thread only.
  */
@@ -85,15 +85,9 @@ final class ItemView {
         out.write(array, ItemLayout.keyOffset(at), keyLength());
     }
 
-    /** Writes the value (without CRLF): copied, or by reference when the item has a segment of its own. */
-    void writeValue(BufferChain out) {
-        int length = valueLength();
-        int from = ItemLayout.valueOffset(array, at);
-        if (ownSegment) {
-            out.writeShared(array, from, length);
-        } else {
-            out.write(array, from, length);
-        }
+    /** Writes the value (without CRLF): copied, or by reference when the item has an array of its own. */
+    void writeValue(Replies replies) {
+        replies.storedValue(array, ItemLayout.valueOffset(array, at), valueLength(), ownSegment);
     }
 
     /** The value followed by CRLF, copied. */

@@ -1,33 +1,39 @@
 package io.evbase.protocol.memcache;
 
+import io.evbase.buffer.BufferChain;
 import io.evbase.net.CloseReason;
 import io.evbase.net.Connection;
+import io.evbase.net.ConnectionHandle;
 import io.evbase.protocol.ProtocolHandler;
+import io.evbase.protocol.Session;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
  * The memcached-compatible cache as an evbase protocol: memcached 1.6's text protocol (classic and meta commands)
  * over a {@link MemcacheStore} shared by every loop.
  *
- * <p>Each connection gets a session owning a {@link RequestParser} (the state machine) that feeds a
- * {@link CommandProcessor} (the commands), attached to the connection. {@link #onRead} handles every complete request in the input and writes
+ * <p>Each connection gets a {@link MemcacheSession}, which owns a {@link RequestParser} (the state machine) that
+ * feeds a {@link CommandProcessor} (the commands). Its {@code onRead} handles every complete request in the input and writes
  * the replies to the output, which the connection sends in one write after the callback, so pipelined requests
  * get batched replies. It stops while the connection is unwritable (the peer does not read), also in the middle of
  * a multiget's reply, and goes on when the connection turns writable again or, when the flush after the callback
  * already brought the output under the watermark, from a task it posts to the loop.
  *
- * <p>Threading: one instance serves all connections on all loops; per-connection state lives in the attachment
- * and is touched only on that connection's loop; the store and counters are thread-safe.
+ * <p>Threading: one instance serves all connections on all loops; per-connection state lives in the session and
+ * is touched only on that connection's loop; the store and counters are thread-safe.
  */
-public final class MemcacheHandler implements ProtocolHandler {
+public final class MemcacheHandler implements ProtocolHandler<MemcacheHandler.MemcacheSession> {
 
     /**
      * The memcached version whose behaviour this handler reproduces (verified against that binary). Tools read it:
      * libmemcached's memcapable expects 1.6 semantics from a version starting with 1.6.
      */
     public static final String VERSION = "1.6.18";
+    /** How often a connection whose output refers to stored values gives back what it has written meanwhile. */
+    private static final long REFERENCE_CHECK_MILLIS = 50;
     private static final byte[] TOO_MANY = "ERROR Too many open connections\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final MemcacheContext ctx;
@@ -51,11 +57,6 @@ public final class MemcacheHandler implements ProtocolHandler {
         this(MemcacheSettings.defaults(), ServerStatsSource.NONE);
     }
 
-    @Override
-    public String protocolName() {
-        return "memcache";
-    }
-
     public MemcacheStore store() {
         return ctx.store();
     }
@@ -65,35 +66,11 @@ public final class MemcacheHandler implements ProtocolHandler {
     }
 
     @Override
-    public void onOpen(Connection connection) {
-        connection.attach(new Session(connection));
+    public MemcacheSession open(Connection connection) {
         MemcacheStats s = stats();
         s.currConnections.increment();
         s.totalConnections.increment();
-    }
-
-    @Override
-    public void onRead(Connection connection) {
-        Session session = connection.attachment();
-        session.drive();
-    }
-
-    @Override
-    public void onWritabilityChanged(Connection connection, boolean writable) {
-        Session session = connection.attachment();
-        if (writable && session != null && session.paused) {
-            session.resumeLater(); // a reply in progress goes on even when no input is waiting
-        }
-    }
-
-    @Override
-    public void onClose(Connection connection, CloseReason reason) {
-        Session session = connection.attachment();
-        if (session != null) {
-            session.account();
-            session.commands.close(); // a value still arriving gives its charge back
-            stats().currConnections.decrement();
-        }
+        return new MemcacheSession(connection);
     }
 
     @Override
@@ -102,7 +79,7 @@ public final class MemcacheHandler implements ProtocolHandler {
     }
 
     /** One connection's protocol state. Threading: its connection's loop thread only. */
-    private final class Session implements StatsReporter.Async {
+    public final class MemcacheSession implements Session, StatsReporter.Async {
 
         private final Connection connection;
         private final CommandProcessor commands;
@@ -112,14 +89,35 @@ public final class MemcacheHandler implements ProtocolHandler {
         private boolean resumePosted;
         /** The last drive stopped because the output was full. */
         private boolean paused;
+        /** A look at the references the output still holds is scheduled. */
+        private boolean referenceCheck;
         private long readSeen;
         private long writtenSeen;
 
-        Session(Connection connection) {
+        MemcacheSession(Connection connection) {
             this.connection = connection;
-            this.commands = new CommandProcessor(ctx, connection.output(), this);
+            this.commands = new CommandProcessor(ctx, connection.output(), this, connection::bytesWritten);
             this.parser = commands.newParser();
             this.writable = connection::isWritable;
+        }
+
+        @Override
+        public void onRead() {
+            drive();
+        }
+
+        @Override
+        public void onWritabilityChanged(boolean writable) {
+            if (writable && paused) {
+                resumeLater(); // a reply in progress goes on even when no input is waiting
+            }
+        }
+
+        @Override
+        public void onClose(CloseReason reason) {
+            account();
+            commands.close(); // a value still arriving gives its charge back
+            stats().currConnections.decrement();
         }
 
         void drive() {
@@ -135,6 +133,7 @@ public final class MemcacheHandler implements ProtocolHandler {
                 // having been marked unwritable: then no writability change will call back. Look again after it.
                 resumeLater();
             }
+            syncReferencesLater();
             // A value being received (or swallowed) has left the input: the read timeout must still see it.
             connection.requestInProgress(parser.isMidRequest());
             account();
@@ -159,6 +158,22 @@ public final class MemcacheHandler implements ProtocolHandler {
             });
         }
 
+        /**
+         * Values the output refers to are counted by the store until written: gives back those written since the
+         * last look and, while some remain, looks again a little later (the socket drains without calling back).
+         */
+        void syncReferencesLater() {
+            if (commands.syncReferences() == 0 || referenceCheck) {
+                return;
+            }
+            referenceCheck = true;
+            ConnectionHandle handle = connection.handle();
+            connection.loop().schedule(() -> handle.execute(c -> {
+                referenceCheck = false;
+                syncReferencesLater();
+            }), REFERENCE_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        }
+
         /** Adds the connection's byte counts since the last look to the shared totals. */
         void account() {
             long read = connection.bytesRead();
@@ -174,15 +189,24 @@ public final class MemcacheHandler implements ProtocolHandler {
             }
         }
 
+        /** The reply keeps its place in the connection's order; the parser waits for it, then goes on. */
         @Override
         public void replyLater(CompletableFuture<String> reply) {
-            Connection.Handle handle = connection.handle();
-            reply.whenComplete((text, error) -> handle.execute(c -> {
-                c.output().writeAscii(error != null ? "SERVER_ERROR " + error.getClass().getSimpleName() + "\r\n"
-                        : text);
-                parser.resume();
-                drive();
-            }));
+            connection.replyWhen(reply, (text, out) -> {
+                out.writeAscii(text);
+                resume();
+            });
+        }
+
+        @Override
+        public void onReplyFailed(Throwable cause, BufferChain out) {
+            out.writeAscii("SERVER_ERROR " + cause.getClass().getSimpleName() + "\r\n");
+            resume();
+        }
+
+        private void resume() {
+            parser.resume();
+            drive();
         }
     }
 }

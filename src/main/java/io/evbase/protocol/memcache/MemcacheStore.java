@@ -66,6 +66,7 @@ public final class MemcacheStore {
     private final Ghosts ghosts = new Ghosts();
     private final AtomicLong casIds = new AtomicLong();
     private final InFlightValues inFlight;
+    private final ValueReferences references = new ValueReferences(() -> this.memoryLimit);
     /** memcached's settings.oldest_live and oldest_cas: the flush horizon. */
     private volatile long oldestLive;
     private volatile long oldestCas;
@@ -147,6 +148,16 @@ public final class MemcacheStore {
     /** Bytes charged for values in flight. */
     public long inFlightBytes() {
         return inFlight.charged();
+    }
+
+    /** The stored values replies refer to instead of copying them, bounded by a share of the limit. */
+    ValueReferences references() {
+        return references;
+    }
+
+    /** Bytes of the distinct stored values that replies refer to. */
+    public long referencedBytes() {
+        return references.charged();
     }
 
     /** Items held, expired ones not yet reclaimed included (as memcached's curr_items). */

@@ -104,7 +104,7 @@ final class MetaCommands {
             echo.keyBinary = it.keyBinary();
             writeHitLine();
             if (of.value) {
-                it.writeValue(replies.out);
+                it.writeValue(replies);
                 replies.crlf();
             }
         }

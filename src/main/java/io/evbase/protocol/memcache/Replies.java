@@ -2,6 +2,7 @@ package io.evbase.protocol.memcache;
 
 import io.evbase.buffer.BufferChain;
 import java.nio.charset.StandardCharsets;
+import java.util.function.LongSupplier;
 
 /**
  * Where one connection's replies go: the output chain, memcached's {@code noreply} switch, and the two reply shapes
@@ -10,6 +11,11 @@ import java.nio.charset.StandardCharsets;
  * <p>{@link #line} is memcached's {@code out_string}: silenced by {@code noreply}; {@link #error} is
  * {@code out_errstring}: errors of the meta commands ignore {@code noreply}. {@link #beginCommand} clears the switch
  * for each command (memcached's {@code conn_parse_cmd}).
+ *
+ * <p>Values are copied into the output, except a large value in an array of its own (never reused once stored),
+ * which is written by reference when the store's budget for referenced values has room ({@link ValueReferences}):
+ * the output then reads it in place, and a large reply holds no pooled memory while it waits for the socket. The
+ * reference is given back once the socket has taken it ({@link #syncReferences}).
  *
  * <p>Threading: one instance per connection, on its loop thread.
  */
@@ -21,9 +27,18 @@ final class Replies {
 
     final BufferChain out;
     private boolean noreply;
+    /** The values the output refers to, and the socket's byte count that tells when they are written. */
+    private final OutputReferences references;
+    private final LongSupplier bytesWritten;
 
-    Replies(BufferChain out) {
+    /**
+     * @param bytesWritten the bytes of {@code out} the socket has taken so far (the connection's count), which tells
+     *                     when a value the output refers to is written; null: values are always copied
+     */
+    Replies(BufferChain out, ValueReferences references, LongSupplier bytesWritten) {
         this.out = out;
+        this.references = new OutputReferences(references);
+        this.bytesWritten = bytesWritten;
     }
 
     /** A new command: replies are on until it says otherwise. */
@@ -71,8 +86,31 @@ final class Replies {
             out.writeUnsignedDecimal(it.cas());
         }
         out.write(CRLF);
-        it.writeValue(out);
+        it.writeValue(this);
         out.write(CRLF);
+    }
+
+    /**
+     * Writes a stored value, {@code array[from, from + length)}: by reference if its array is its own (never reused)
+     * and the reference budget has room, else copied.
+     */
+    void storedValue(byte[] array, int from, int length, boolean ownArray) {
+        if (ownArray && bytesWritten != null && length >= out.chunkSize() && references.acquire(array)) {
+            out.writeShared(array, from, length);
+            references.add(array, bytesWritten.getAsLong() + out.readableBytes());
+        } else {
+            out.write(array, from, length);
+        }
+    }
+
+    /** Gives back the references to values the socket has taken; returns how many the output still holds. */
+    int syncReferences() {
+        return bytesWritten == null ? 0 : references.release(bytesWritten.getAsLong());
+    }
+
+    /** Gives back every reference (the connection closed). */
+    void releaseReferences() {
+        references.releaseAll();
     }
 
     /** The {@code END} that closes a classic retrieval. */

@@ -156,6 +156,7 @@ final class StatsReporter {
         stat(sb, "evbase_output_buffered_bytes", b.outputBytes());
         stat(sb, "evbase_item_overhead_bytes", MemcacheStore.ITEM_OVERHEAD);
         stat(sb, "evbase_values_in_flight_bytes", store.inFlightBytes());
+        stat(sb, "evbase_values_referenced_bytes", store.referencedBytes());
         stat(sb, "evbase_eviction_policy", "s3-fifo");
         stat(sb, "evbase_store_allocated_bytes", store.bytesAllocated());
         stat(sb, "evbase_store_index_bytes", store.indexBytes());

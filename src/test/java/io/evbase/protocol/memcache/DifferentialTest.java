@@ -24,7 +24,7 @@ import org.junit.jupiter.api.TestFactory;
  * hangs up.
  * {@code {cas}} in a step is replaced by the last CAS that server returned.
  *
- * <p>Not compared here (they differ by design, see README-memcache.md): stats values, {@code stats cachedump},
+ * <p>Not compared here (they differ by design, see docs/memcache.md): stats values, {@code stats cachedump},
  * the memcached administration commands evbase lacks ({@code slabs}, {@code lru}, {@code lru_crawler},
  * {@code watch}), and multiget lines beyond evbase's limit.
  */

@@ -57,10 +57,12 @@ class MultigetSocketTest {
             assertThat(line(in)).isEqualTo("STORED");
 
             AtomicLong peak = new AtomicLong();
+            AtomicLong refPeak = new AtomicLong();
             AtomicBoolean done = new AtomicBoolean();
             Thread sampler = new Thread(() -> {
                 while (!done.get()) {
                     peak.accumulateAndGet(server.server.bufferPool().inUseBytes(), Math::max);
+                    refPeak.accumulateAndGet(server.handler.store().referencedBytes(), Math::max);
                     Thread.onSpinWait();
                 }
             });
@@ -79,10 +81,16 @@ class MultigetSocketTest {
             assertThat(line(in)).isEqualTo("MN");
             done.set(true);
             sampler.join();
-            System.out.printf("multiget of %d x %d bytes: pooled memory peak %d KiB above %d KiB%n", COPIES, VALUE,
-                    (peak.get() - baseline) >> 10, baseline >> 10);
-            // the write high watermark (1 MiB) plus one value plus a chunk or two of rounding
+            System.out.printf("multiget of %d x %d bytes: pooled memory peak %d KiB above %d KiB, values referred to "
+                    + "%d KiB at most%n", COPIES, VALUE, (peak.get() - baseline) >> 10, baseline >> 10,
+                    refPeak.get() >> 10);
+            // the write high watermark (1 MiB) plus one value plus a chunk or two of rounding, were it all copied
             assertThat(peak.get() - baseline).isLessThan(4L << 20);
+            assertThat(refPeak.get()).as("values referred to: about two rounds of the watermark and a value")
+                    .isLessThan(8L << 20);
+            // the values the replies referred to are given back once written
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> server.handler.store().referencedBytes() == 0);
         }
     }
 

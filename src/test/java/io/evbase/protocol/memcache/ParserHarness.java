@@ -22,13 +22,16 @@ final class ParserHarness implements StatsReporter.Async {
     /** Output bytes above which the harness reads as unwritable, as a connection's write high watermark. */
     long highWatermark = Long.MAX_VALUE;
     RequestParser.Result last;
+    /** Output bytes read by {@link #output()}, as a socket's count of bytes written. */
+    long taken;
 
     ParserHarness(MemcacheStore store) {
         this(store, MemcacheSettings.defaults());
     }
 
     ParserHarness(MemcacheStore store, MemcacheSettings settings) {
-        processor = new CommandProcessor(new MemcacheContext(store, settings, ServerStatsSource.NONE), out, this);
+        processor = new CommandProcessor(new MemcacheContext(store, settings, ServerStatsSource.NONE), out, this,
+                () -> taken);
         parser = processor.newParser();
     }
 
@@ -44,6 +47,7 @@ final class ParserHarness implements StatsReporter.Async {
 
     String output() {
         int n = (int) out.readableBytes();
+        taken += n;
         return new String(out.readBytes(n), StandardCharsets.ISO_8859_1);
     }
 
