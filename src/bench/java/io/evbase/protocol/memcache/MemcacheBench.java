@@ -65,7 +65,7 @@ public class MemcacheBench {
             }
 
             @Override
-            public void onValue(RequestParser p, byte[] data) {
+            public void onValue(RequestParser p, byte[] data, int length) {
             }
         }, 65536);
         StringBuilder sb = new StringBuilder();
@@ -82,7 +82,7 @@ public class MemcacheBench {
         value[101] = '\n';
         for (int i = 0; i < KEYS; i++) {
             keys[i] = key(i).getBytes(StandardCharsets.US_ASCII);
-            store.store(StoreMode.SET, keys[i], 0, keys[i].length, value, 0, 0, 0, 0, false);
+            store.store(StoreMode.SET, keys[i], 0, keys[i].length, value, value.length, 0, 0, 0, 0, false);
         }
 
         lookupLine = new byte[KEYS * 13];
@@ -133,8 +133,8 @@ public class MemcacheBench {
     }
 
     @Benchmark
-    public Object storeSet() {
+    public long storeSet() {
         next = (next + 7919) % KEYS;
-        return store.store(StoreMode.SET, keys[next], 0, keys[next].length, value, 0, 0, 0, 0, false);
+        return store.store(StoreMode.SET, keys[next], 0, keys[next].length, value, value.length, 0, 0, 0, 0, false);
     }
 }

@@ -225,10 +225,6 @@ final class CommandProcessor implements CommandSink {
         return replies.noreply();
     }
 
-    private byte[] key(byte[] line, int i) {
-        return java.util.Arrays.copyOfRange(line, tok.start[i], tok.end(i));
-    }
-
     // ---------------------------------------------------------------- retrieval
 
     /**
@@ -389,15 +385,15 @@ final class CommandProcessor implements CommandSink {
             return;
         }
         vlen += 2;
-        byte[] key = key(line, 1);
-        if (pending.admit(p, key, flags, vlen, mode == StoreMode.SET, false)) {
-            pending.expect(p, mode, key, flags, exptime, reqCas, 0, false, false, vlen);
+        // the key stays in the parser's line until the data block is stored: the parser reads no other line before
+        if (pending.admit(p, line, tok.start[1], tok.length[1], flags, vlen, mode == StoreMode.SET, false)) {
+            pending.expect(p, mode, line, tok.start[1], tok.length[1], flags, exptime, reqCas, 0, false, false, vlen);
         }
     }
 
     @Override
-    public void onValue(RequestParser p, byte[] data) {
-        pending.complete(data);
+    public void onValue(RequestParser p, byte[] data, int length) {
+        pending.complete(data, length);
     }
 
     /** Gives back the references to values the socket has taken; returns how many the output still holds. */

@@ -360,12 +360,25 @@ public final class MemcacheStore {
 
     // ---------------------------------------------------------------- storage commands
 
-    /** The outcome of {@link #store}: the result and, when stored, the new item's CAS. */
-    record StoreOutcome(StoreResult result, long cas) {
-        static final StoreOutcome NOT_STORED = new StoreOutcome(StoreResult.NOT_STORED, 0);
-        static final StoreOutcome EXISTS = new StoreOutcome(StoreResult.EXISTS, 0);
-        static final StoreOutcome NOT_FOUND = new StoreOutcome(StoreResult.NOT_FOUND, 0);
-        static final StoreOutcome NO_MEMORY = new StoreOutcome(StoreResult.NO_MEMORY, 0);
+    // What store() returns when it did not store: negative numbers (a stored item's CAS is positive).
+    static final long NOT_STORED = -1;
+    static final long EXISTS = -2;
+    static final long NOT_FOUND = -3;
+    static final long NO_MEMORY = -4;
+    /** tryStore's answer when it needs room made first. */
+    private static final long NEEDS_ROOM = -5;
+
+    /** The result a {@link #store} outcome stands for. */
+    static StoreResult result(long outcome) {
+        if (outcome > 0) {
+            return StoreResult.STORED;
+        }
+        return switch ((int) outcome) {
+            case (int) NOT_STORED -> StoreResult.NOT_STORED;
+            case (int) EXISTS -> StoreResult.EXISTS;
+            case (int) NOT_FOUND -> StoreResult.NOT_FOUND;
+            default -> StoreResult.NO_MEMORY;
+        };
     }
 
     /** Thrown by {@link #compute} when no room can be made for the item it would store. */
@@ -379,32 +392,37 @@ public final class MemcacheStore {
     private record Room(int queue, int size) {
     }
 
+    /** Per thread: the room the last {@link #tryStore} of this thread needed. */
+    private static final ThreadLocal<int[]> NEEDED = ThreadLocal.withInitial(() -> new int[2]);
+
     /**
      * Stores an item under {@code mode}, memcached's do_store_item: the CAS test applies to every mode (append and
      * prepend accept a matching or absent CAS), append and prepend keep the old item's flags and expiry, add
      * counts as an access of the item it refuses to replace.
      *
-     * @param data     the value with its CRLF
-     * @param reqCas   the CAS the client compared against, 0 for none
-     * @param setStale meta's {@code I} flag: a CAS older than the item's stores the value marked stale
+     * @param data       the value with its CRLF: {@code data[0, dataLength)}
+     * @param reqCas     the CAS the client compared against, 0 for none
+     * @param setStale   meta's {@code I} flag: a CAS older than the item's stores the value marked stale
+     * @return the new item's CAS when stored, else {@link #NOT_STORED}, {@link #EXISTS}, {@link #NOT_FOUND} or
+     *         {@link #NO_MEMORY} (see {@link #result})
      */
-    StoreOutcome store(StoreMode mode, byte[] key, int offset, int length, byte[] data, int flags, long exptime,
-            int bits, long reqCas, boolean setStale) {
+    long store(StoreMode mode, byte[] key, int offset, int length, byte[] data, int dataLength, int flags,
+            long exptime, int bits, long reqCas, boolean setStale) {
         long h = hash(key, offset, length);
         while (true) {
-            Object r = tryStore(h, mode, key, offset, length, data, flags, exptime, bits, reqCas, setStale);
-            if (r instanceof StoreOutcome o) {
-                return o;
+            long r = tryStore(h, mode, key, offset, length, data, dataLength, flags, exptime, bits, reqCas, setStale);
+            if (r != NEEDS_ROOM) {
+                return r;
             }
-            Room room = (Room) r;
-            if (!makeRoom(room.queue(), room.size())) {
-                return StoreOutcome.NO_MEMORY;
+            int[] room = NEEDED.get();
+            if (!makeRoom(room[0], room[1])) {
+                return NO_MEMORY;
             }
         }
     }
 
-    private Object tryStore(long h, StoreMode mode, byte[] key, int offset, int length, byte[] data, int flags,
-            long exptime, int bits, long reqCas, boolean setStale) {
+    private long tryStore(long h, StoreMode mode, byte[] key, int offset, int length, byte[] data, int dataLength,
+            int flags, long exptime, int bits, long reqCas, boolean setStale) {
         ItemIndex.Stripe s = index.stripe(h);
         int fp = ItemIndex.fingerprint(h);
         synchronized (s) {
@@ -424,7 +442,7 @@ public final class MemcacheStore {
                 }
             }
             byte[] value = data;
-            int valueLength = data.length - 2;
+            int valueLength = dataLength - 2;
             int storeFlags = flags;
             long storeExptime = exptime;
             int storeBits = bits;
@@ -435,7 +453,7 @@ public final class MemcacheStore {
                 switch (mode) {
                     case ADD -> {
                         ItemLayout.time(a, at, now);
-                        return StoreOutcome.NOT_STORED;
+                        return NOT_STORED;
                     }
                     case CAS -> {
                         boolean casStale = !casNone && !casMatch && setStale && Long.compareUnsigned(reqCas, oldCas) < 0;
@@ -445,28 +463,28 @@ public final class MemcacheStore {
                             storeExptime = ItemLayout.exptime(a, at);
                         } else if (!casMatch) {
                             stats.casBadval.increment();
-                            return StoreOutcome.EXISTS;
+                            return EXISTS;
                         }
                     }
                     case APPEND, PREPEND -> {
                         if (!casNone && !casMatch) {
-                            return StoreOutcome.EXISTS;
+                            return EXISTS;
                         }
                         int oldLength = ItemLayout.valueLength(a, at);
                         long combined = (long) oldLength + valueLength;
                         int oldFlags = ItemLayout.flags(a, at);
                         if (!ItemSizes.sizeOk(length, oldFlags, combined + 2, maxItemSize)
                                 || weight(length, combined + 2) > memoryLimit) {
-                            return StoreOutcome.NOT_STORED; // memcached: the allocation fails
+                            return NOT_STORED; // memcached: the allocation fails
                         }
                         byte[] joined = new byte[(int) combined + 2];
                         int oldValue = ItemLayout.valueOffset(a, at);
                         if (mode == StoreMode.APPEND) {
                             System.arraycopy(a, oldValue, joined, 0, oldLength);
-                            System.arraycopy(data, 0, joined, oldLength, data.length);
+                            System.arraycopy(data, 0, joined, oldLength, dataLength);
                         } else {
                             System.arraycopy(data, 0, joined, 0, valueLength);
-                            System.arraycopy(a, oldValue, joined, valueLength, oldLength + 2 - 2);
+                            System.arraycopy(a, oldValue, joined, valueLength, oldLength);
                             joined[joined.length - 2] = '\r';
                             joined[joined.length - 1] = '\n';
                         }
@@ -482,9 +500,9 @@ public final class MemcacheStore {
                 }
             } else if (mode == StoreMode.CAS) {
                 stats.casMisses.increment();
-                return StoreOutcome.NOT_FOUND;
+                return NOT_FOUND;
             } else if (mode != StoreMode.ADD && mode != StoreMode.SET) {
-                return StoreOutcome.NOT_STORED;
+                return NOT_STORED;
             }
             int size = ItemLayout.size(length, valueLength);
             int queue = seg != null && slot >= 0 ? seg.queue : ghosts.has(h) ? Segments.MAIN : Segments.SMALL;
@@ -492,13 +510,16 @@ public final class MemcacheStore {
             long cas = nextCas();
             if (!link(s, slot, fp, h, size, queue, freq, key, offset, length, value, valueLength, storeFlags,
                     storeExptime, cas, storeBits, now)) {
-                return new Room(queue, size);
+                int[] room = NEEDED.get();
+                room[0] = queue;
+                room[1] = size;
+                return NEEDS_ROOM;
             }
             if (mode == StoreMode.CAS) {
                 stats.casHits.increment();
             }
             stats.totalItems.increment();
-            return new StoreOutcome(StoreResult.STORED, cas);
+            return cas;
         }
     }
 

@@ -328,13 +328,13 @@ final class MetaCommands {
             swallowWith(p, OPAQUE_TOO_LONG, vlen);
             return;
         }
-        if (!pending.admit(p, of.key, of.clientFlags, vlen, true, true)) {
+        if (!pending.admit(p, of.key, 0, of.key.length, of.clientFlags, vlen, true, true)) {
             return;
         }
         echo.plan(line, tok, 2, last, MS_ECHOED); // written once the data block is stored
         echo.keyBinary = of.keyBinary;
-        pending.expect(p, mode, of.key, of.clientFlags, of.exptime, of.reqCas, of.keyBinary ? Item.KEY_BINARY : 0,
-                of.setStale && mode == StoreMode.CAS, true, vlen);
+        pending.expect(p, mode, of.key, 0, of.key.length, of.clientFlags, of.exptime, of.reqCas,
+                of.keyBinary ? Item.KEY_BINARY : 0, of.setStale && mode == StoreMode.CAS, true, vlen);
     }
 
     private void swallowWith(RequestParser p, String errstr, long vlen) {

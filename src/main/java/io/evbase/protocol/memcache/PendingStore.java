@@ -23,7 +23,10 @@ final class PendingStore {
     private final MetaEcho echo;
 
     private StoreMode mode;
+    /** The key: in the parser's line (which it does not overwrite before the data block is complete), or its own. */
     private byte[] key;
+    private int keyOffset;
+    private int keyLength;
     private int flags;
     private long exptime;
     private long cas;
@@ -46,13 +49,14 @@ final class PendingStore {
      * swallows the block and, if {@code unlinkOnFailure}, removes the key's old value. The error shows even under
      * noreply when {@code forceError} (an {@code ms}).
      */
-    boolean admit(RequestParser p, byte[] key, int flags, long nbytes, boolean unlinkOnFailure, boolean forceError) {
+    boolean admit(RequestParser p, byte[] key, int keyOffset, int keyLength, int flags, long nbytes,
+            boolean unlinkOnFailure, boolean forceError) {
         String error;
-        if (!ItemSizes.sizeOk(key.length, flags, nbytes, store.maxItemSize())) {
+        if (!ItemSizes.sizeOk(keyLength, flags, nbytes, store.maxItemSize())) {
             error = "SERVER_ERROR object too large for cache";
             stats.storeTooLarge.increment();
         } else {
-            long c = store.chargeValue(key.length, nbytes);
+            long c = store.chargeValue(keyLength, nbytes);
             if (c >= 0) {
                 charge = c;
                 return true;
@@ -69,32 +73,36 @@ final class PendingStore {
         }
         p.swallow(nbytes);
         if (unlinkOnFailure) {
-            store.unlink(key, 0, key.length);
+            store.unlink(key, keyOffset, keyLength);
         }
         return false;
     }
 
-    /** Arms the data block of an admitted command: the parser reads its {@code nbytes} into a new array. */
-    void expect(RequestParser p, StoreMode mode, byte[] key, int flags, long exptime, long cas, int bits,
-            boolean setStale, boolean meta, long nbytes) {
+    /** Arms the data block of an admitted command: the parser reads its {@code nbytes}. */
+    void expect(RequestParser p, StoreMode mode, byte[] key, int keyOffset, int keyLength, int flags, long exptime,
+            long cas, int bits, boolean setStale, boolean meta, long nbytes) {
         this.mode = mode;
         this.key = key;
+        this.keyOffset = keyOffset;
+        this.keyLength = keyLength;
         this.flags = flags;
         this.exptime = exptime;
         this.cas = cas;
         this.bits = bits;
         this.setStale = setStale;
         this.meta = meta;
-        p.expectValue(new byte[(int) nbytes]);
+        p.expectValue((int) nbytes);
     }
 
-    /** The data block arrived: stores it and writes the reply (memcached's complete_nread_ascii). */
-    void complete(byte[] data) {
+    /**
+     * The data block arrived, {@code data[0, length)} with its CRLF: stores it and writes the reply (memcached's
+     * complete_nread_ascii).
+     */
+    void complete(byte[] data, int length) {
         stats.cmdSet.increment();
         byte[] k = key;
         key = null;
-        int n = data.length;
-        if (data[n - 2] != '\r' || data[n - 1] != '\n') {
+        if (data[length - 2] != '\r' || data[length - 1] != '\n') {
             release();
             if (meta) {
                 replies.noreply(false); // meta set always reports errors
@@ -102,26 +110,27 @@ final class PendingStore {
             replies.line("CLIENT_ERROR bad data chunk");
             return;
         }
-        MemcacheStore.StoreOutcome o = store.store(mode, k, 0, k.length, data, flags, exptime, bits, cas, setStale);
+        long o = store.store(mode, k, keyOffset, keyLength, data, length, flags, exptime, bits, cas, setStale);
         release(); // the item now takes its place in the segments (or was not stored)
-        if (o.result() == StoreResult.NO_MEMORY) {
+        StoreResult result = MemcacheStore.result(o);
+        if (result == StoreResult.NO_MEMORY) {
             stats.storeNoMemory.increment();
-            replies.error(o.result().classic);
+            replies.error(result.classic);
         } else if (meta) {
-            finishMeta(o, k);
+            finishMeta(result, o, k, keyOffset, keyLength);
         } else {
-            replies.line(o.result().classic);
+            replies.line(result.classic);
         }
     }
 
     /** The reply of an {@code ms} whose data block was stored (memcached's _finalize_mset). */
-    private void finishMeta(MemcacheStore.StoreOutcome o, byte[] k) {
-        if (o.result() == StoreResult.STORED && replies.noreply()) {
+    private void finishMeta(StoreResult result, long outcome, byte[] k, int offset, int length) {
+        if (result == StoreResult.STORED && replies.noreply()) {
             return;
         }
-        echo.cas = o.result() == StoreResult.STORED ? o.cas() : 0;
-        echo.key = k;
-        replies.out.writeAscii(o.result().meta);
+        echo.cas = result == StoreResult.STORED ? outcome : 0;
+        echo.key = offset == 0 && length == k.length ? k : java.util.Arrays.copyOfRange(k, offset, offset + length);
+        replies.out.writeAscii(result.meta);
         echo.write(replies.out, "Okc");
         replies.crlf();
     }

@@ -24,7 +24,8 @@ import java.util.function.BooleanSupplier;
  * 16 KB read buffer closes it too. A multiget line is bounded by {@code maxMultigetLine} here (memcached grows its
  * buffer without bound).
  *
- * <p>Copies: a command line is copied once into a scratch array, a data block once into its item's array. The
+ * <p>Copies: a command line is copied once into a scratch array, a data block once into a per-thread scratch array
+ * (when it is whole in the input and at most {@link #VALUE_SCRATCH} bytes) or into an array of its own. The
  * scratch array is kept between commands only up to {@link #MAX_PARTIAL_LINE} bytes: a connection that sent one
  * long multiget does not hold its size while idle.
  *
@@ -36,6 +37,9 @@ public final class RequestParser {
     static final int MAX_PARTIAL_LINE = 2048;
     /** memcached's READ_BUFFER_SIZE: a line (with its newline) longer than this never fits its read buffer. */
     static final int READ_BUFFER_SIZE = 16384;
+    /** Data blocks up to this size that arrive whole are handed over from a per-thread scratch array. */
+    static final int VALUE_SCRATCH = 16384;
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[VALUE_SCRATCH]);
 
     /** Where the parser is. */
     private enum State { COMMAND, VALUE, INLINE, SWALLOW, REPLY, SUSPENDED, DONE }
@@ -60,6 +64,8 @@ public final class RequestParser {
     /** Bytes of the partial line already searched for a newline, so a slow line is not rescanned from the start. */
     private int scanned;
     private byte[] line = new byte[256];
+    /** The data block being received: its length, and the array it accumulates in once it spans reads. */
+    private int valueLength;
     private byte[] value;
     private int valuePos;
     private long swallowRemaining;
@@ -102,9 +108,13 @@ public final class RequestParser {
 
     // ---------------------------------------------------------------- steering, from the sink's callbacks
 
-    /** The current command has a data block: read exactly {@code data.length} bytes into {@code data}. */
-    void expectValue(byte[] data) {
-        value = data;
+    /**
+     * The current command has a data block of {@code length} bytes (its CRLF included; the caller has admitted it
+     * and charged it to the store's budget): read it and hand it to {@link CommandSink#onValue}.
+     */
+    void expectValue(int length) {
+        valueLength = length;
+        value = null;
         valuePos = 0;
         state = State.VALUE;
     }
@@ -237,18 +247,32 @@ public final class RequestParser {
         return end != null ? finish() : null;
     }
 
-    /** VALUE: copies the data block into the array the sink supplied; hands it over once complete. */
+    /**
+     * VALUE: a data block that is whole in the input (the common case) is handed over from a scratch array of this
+     * thread's, without allocating; one that spans reads is copied into an array of its own as it arrives.
+     */
     private Result value(BufferChain in) {
-        int n = (int) Math.min(in.readableBytes(), value.length - valuePos);
-        in.read(value, valuePos, n);
-        valuePos += n;
-        if (valuePos < value.length) {
+        int n = valueLength;
+        if (value == null && n <= VALUE_SCRATCH && in.readableBytes() >= n) {
+            byte[] scratch = SCRATCH.get();
+            in.read(scratch, 0, n);
+            state = State.COMMAND;
+            sink.onValue(this, scratch, n);
+            return end != null ? finish() : null;
+        }
+        if (value == null) {
+            value = new byte[n];
+        }
+        int take = (int) Math.min(in.readableBytes(), n - valuePos);
+        in.read(value, valuePos, take);
+        valuePos += take;
+        if (valuePos < n) {
             return Result.NEED_MORE;
         }
         byte[] data = value;
         value = null;
         state = State.COMMAND;
-        sink.onValue(this, data);
+        sink.onValue(this, data, n);
         return end != null ? finish() : null;
     }
 

@@ -65,13 +65,18 @@ class MemcacheStoreTest {
         return get(store, key, false);
     }
 
-    private static MemcacheStore.StoreOutcome store(MemcacheStore s, StoreMode mode, String key, byte[] data,
-            int flags, long exptime, long cas) {
-        byte[] kb = k(key);
-        return s.store(mode, kb, 0, kb.length, data, flags, exptime, 0, cas, false);
+    /** A storage command's outcome: its result and, when stored, the new CAS. */
+    record Outcome(StoreResult result, long cas) {
     }
 
-    private MemcacheStore.StoreOutcome set(String key, String value, long exptime) {
+    private static Outcome store(MemcacheStore s, StoreMode mode, String key, byte[] data, int flags, long exptime,
+            long cas) {
+        byte[] kb = k(key);
+        long o = s.store(mode, kb, 0, kb.length, data, data.length, flags, exptime, 0, cas, false);
+        return new Outcome(MemcacheStore.result(o), Math.max(0, o));
+    }
+
+    private Outcome set(String key, String value, long exptime) {
         return store(store, StoreMode.SET, key, data(value), 0, store.realtime(exptime), 0);
     }
 
