@@ -298,8 +298,7 @@ public final class MemcacheStore {
                 return false;
             }
             long loc = ItemIndex.location(s.entryAt(slot));
-            Segments.Segment seg = segments.segment(loc);
-            byte[] a = seg.array;
+            byte[] a = segments.array(loc);
             int at = Segments.offset(loc);
             long now = now();
             if (!alive(a, at, now)) {
@@ -312,7 +311,7 @@ public final class MemcacheStore {
                 bump(a, at, now);
             }
             if (reader != null) {
-                view.set(a, at, seg.jumbo);
+                view.set(a, at, segments.ownArray(a));
                 try {
                     reader.read(view);
                 } finally {

@@ -244,15 +244,13 @@ final class MetaCommands {
                 stats.cmdTouch.increment();
                 stats.touchHits.increment();
             } else {
-                stats.getHits.increment();
-                stats.cmdGet.increment();
+                stats.getHits.increment(); // cmd_get is hits plus misses
             }
         } else if (m.ttlSet) {
             stats.cmdTouch.increment();
             stats.touchMisses.increment();
         } else {
             stats.getMisses.increment();
-            stats.cmdGet.increment();
         }
         // step 4: reply (an unlocked hit wrote its own)
         if (!hit) {

@@ -53,6 +53,8 @@ final class Segments {
     final int segmentSize;
     final int jumboThreshold;
     private volatile Segment[] byId = new Segment[64];
+    /** The arrays by segment id, beside {@link #byId}: a lookup reaches an item in one step fewer. */
+    private volatile byte[][] arrays = new byte[64][];
     private final ArrayDeque<Segment> free = new ArrayDeque<>();
     private final ArrayDeque<Segment> reserve = new ArrayDeque<>();
     private final java.util.BitSet usedIds = new java.util.BitSet();
@@ -105,7 +107,12 @@ final class Segments {
     }
 
     byte[] array(long location) {
-        return byId[id(location)].array;
+        return arrays[id(location)];
+    }
+
+    /** Whether the array at {@code location} is an item's own (a jumbo segment, never reused). */
+    boolean ownArray(byte[] array) {
+        return array.length != segmentSize;
     }
 
     // ---------------------------------------------------------------- budget
@@ -332,6 +339,7 @@ final class Segments {
         allocated -= size;
         s.array = null;
         byId[s.id] = null;
+        arrays[s.id] = null;
         usedIds.clear(s.id);
     }
 
@@ -376,12 +384,18 @@ final class Segments {
      */
     private synchronized void register(Segment s) {
         Segment[] a = byId;
+        byte[][] b = arrays;
         if (s.id >= a.length) {
-            a = java.util.Arrays.copyOf(a, Math.max(a.length * 2, s.id + 1));
+            int n = Math.max(a.length * 2, s.id + 1);
+            a = java.util.Arrays.copyOf(a, n);
+            b = java.util.Arrays.copyOf(b, n);
             a[s.id] = s;
+            b[s.id] = s.array;
+            arrays = b;
             byId = a;
         } else {
             a[s.id] = s;
+            b[s.id] = s.array;
         }
     }
 }

@@ -104,7 +104,7 @@ final class StatsReporter {
         stat(sb, "max_connections", src.maxConnections());
         stat(sb, "curr_connections", s.currConnections.sum());
         stat(sb, "total_connections", s.totalConnections.sum());
-        stat(sb, "cmd_get", s.cmdGet.sum());
+        stat(sb, "cmd_get", s.cmdGet());
         stat(sb, "cmd_set", s.cmdSet.sum());
         stat(sb, "cmd_flush", s.cmdFlush.sum());
         stat(sb, "cmd_touch", s.cmdTouch.sum());
