@@ -14,6 +14,10 @@ import java.util.function.LongSupplier;
  *
  * <p>Where evbase deliberately differs, the method says so (and the README lists it).
  *
+ * <p>A processor keeps only what must outlive a call (whether the connection has authenticated, a storage command
+ * waiting for its data block, a multiget's place in its line, the replies' state); the working objects of a
+ * command (tokenizer, number parser, meta flag echo, item view) are its thread's {@link CommandScratch}.
+ *
  * <p>Threading: one instance per connection, on its loop thread only; the store and counters it shares are
  * thread-safe.
  */
@@ -27,16 +31,15 @@ final class CommandProcessor implements CommandSink {
     final MemcacheStore store;
     final MemcacheStats stats;
     final Replies replies;
-    private final Tokenizer tok = new Tokenizer();
-    private final StrtolParser num = new StrtolParser();
-    private final MetaEcho echo = new MetaEcho();
+    private final StatsReporter.Async async;
     private final PendingStore pending;
-    private final MetaCommands meta;
-    private final StatsReporter statsReporter;
-    private final MemcacheAccess access;
     /** False until the authentication set succeeds, when the listener requires it. */
     private boolean authenticated;
     private final Multiget multiget = new Multiget();
+    /** This thread's working objects, taken at the start of each callback. */
+    private CommandScratch x;
+    private Tokenizer tok;
+    private StrtolParser num;
 
     /** A processor that copies every value into its output (it has no socket count to tell when one is sent). */
     CommandProcessor(MemcacheContext ctx, BufferChain out, StatsReporter.Async async) {
@@ -52,11 +55,19 @@ final class CommandProcessor implements CommandSink {
         this.store = ctx.store();
         this.stats = store.stats();
         this.replies = new Replies(out, store.references(), bytesWritten);
-        this.pending = new PendingStore(store, replies, echo);
-        this.meta = new MetaCommands(store, replies, echo, tok, num, pending);
-        this.statsReporter = new StatsReporter(ctx, async);
-        this.access = ctx.settings().access();
-        this.authenticated = !access.authRequired();
+        this.async = async;
+        this.pending = new PendingStore(store, replies, ctx.meta());
+        this.authenticated = !ctx.settings().access().authRequired();
+    }
+
+    /** Takes this thread's scratch for the callback that is starting. */
+    private void scratch() {
+        CommandScratch s = CommandScratch.get();
+        if (s != x) {
+            x = s;
+            tok = s.tok;
+            num = s.num;
+        }
     }
 
     /** A parser for this connection's requests, feeding this processor. */
@@ -70,6 +81,7 @@ final class CommandProcessor implements CommandSink {
 
     @Override
     public void onCommandLine(RequestParser p, byte[] line, int length) {
+        scratch();
         replies.beginCommand(); // conn_parse_cmd
         if (!authenticated) {
             authLine(p, line, length);
@@ -82,13 +94,14 @@ final class CommandProcessor implements CommandSink {
         }
         byte first = line[tok.start[0]];
         if (first == 'm' && tok.length[0] == 2) {
+            MetaCommands meta = ctx.meta();
             switch (line[tok.start[0] + 1]) {
-                case 'g' -> meta.get(line, ntokens);
-                case 's' -> meta.set(p, line, ntokens);
-                case 'd' -> meta.delete(line, ntokens);
+                case 'g' -> meta.get(x, replies, line, ntokens);
+                case 's' -> meta.set(x, replies, pending, p, line, ntokens);
+                case 'd' -> meta.delete(x, replies, line, ntokens);
                 case 'n' -> replies.line("MN");
-                case 'a' -> meta.arithmetic(line, ntokens);
-                case 'e' -> meta.debug(line, ntokens);
+                case 'a' -> meta.arithmetic(x, replies, line, ntokens);
+                case 'e' -> meta.debug(x, replies, line, ntokens);
                 default -> replies.line("ERROR");
             }
         } else if (first == 'g') {
@@ -111,7 +124,7 @@ final class CommandProcessor implements CommandSink {
                     processUpdate(p, line, ntokens, StoreMode.SET, false);
                 }
             } else if (tok.is(line, 0, "stats")) {
-                statsReporter.process(p, replies, tok, line, ntokens);
+                new StatsReporter(ctx, async).process(p, replies, tok, line, ntokens);
             } else if (tok.is(line, 0, "shutdown")) {
                 replies.line("ERROR: shutdown not enabled"); // memcached without -A
             } else {
@@ -228,15 +241,13 @@ final class CommandProcessor implements CommandSink {
     // ---------------------------------------------------------------- retrieval
 
     /**
-     * The multiget whose reply is being produced: its line (the parser's scratch, which the parser leaves alone
-     * until the reply is complete), the tokenizer's place in it, and how to answer each hit.
+     * The multiget whose reply is being produced: where its next key begins in its line (which the parser keeps
+     * until the reply is complete, {@link RequestParser#line()}), and how to answer each hit.
      */
     private final class Multiget implements MemcacheStore.ItemReader {
-        final ItemView view = new ItemView();
-        byte[] line;
+        /** Offset in the line where the search for the next key begins. */
+        int pos;
         int length;
-        /** Index in the tokenizer's current batch of the next key to look up. */
-        int next;
         boolean returnCas;
         boolean touch;
         long exptime;
@@ -265,9 +276,8 @@ final class CommandProcessor implements CommandSink {
             exptime = store.realtime(num.value);
         }
         Multiget m = multiget;
-        m.line = line;
+        m.pos = tok.start[k];
         m.length = length;
-        m.next = k;
         m.returnCas = returnCas;
         m.touch = touch;
         m.exptime = exptime;
@@ -275,9 +285,8 @@ final class CommandProcessor implements CommandSink {
             // memcached looks up (and for gat touches) the keys before the bad one, then drops their values
             int r;
             do {
-                r = lookupNext(null); // counted, not written
+                r = lookupNext(line, null); // counted, not written
             } while (r != OVERLONG && r != DONE);
-            m.line = null;
             replies.line(BAD_FORMAT);
             return;
         }
@@ -304,38 +313,45 @@ final class CommandProcessor implements CommandSink {
 
     /**
      * Looks up the multiget's next key, counts it, and answers a hit through {@code reader} (null: not written):
-     * {@link #HIT}, {@link #MISS}, {@link #DONE} when no key is left, {@link #OVERLONG} for a key too long. Goes on
-     * to the rest of a line of more than 23 tokens as memcached does, tokenizing it batch by batch.
+     * {@link #HIT}, {@link #MISS}, {@link #DONE} when no key is left, {@link #OVERLONG} for a key too long. The keys
+     * are the line's space-separated tokens after the command, as memcached's batches of 24 tokens yield them.
      */
-    private int lookupNext(MemcacheStore.ItemReader reader) {
+    private int lookupNext(byte[] line, MemcacheStore.ItemReader reader) {
         Multiget m = multiget;
-        int k = m.next;
-        while (tok.length[k] == 0) {
-            if (tok.rest < 0) {
-                return DONE;
-            }
-            tok.tokenize(m.line, tok.rest, m.length);
-            k = 0;
+        int i = m.pos;
+        int end = m.length;
+        while (i < end && line[i] == ' ') {
+            i++;
         }
-        m.next = k + 1;
-        if (tok.length[k] > KEY_MAX_LENGTH) {
+        if (i >= end) {
+            return DONE;
+        }
+        int start = i;
+        while (i < end && line[i] != ' ') {
+            i++;
+        }
+        m.pos = i;
+        int keyLength = i - start;
+        if (keyLength > KEY_MAX_LENGTH) {
             return OVERLONG;
         }
         if (m.touch) {
-            boolean hit = store.touch(m.line, tok.start[k], tok.length[k], m.exptime, m.view, reader);
+            boolean hit = store.touch(line, start, keyLength, m.exptime, x.view, reader);
             stats.cmdTouch.increment();
             (hit ? stats.touchHits : stats.touchMisses).increment();
             return hit ? HIT : MISS;
         }
-        boolean hit = store.get(m.line, tok.start[k], tok.length[k], true, m.view, reader);
+        boolean hit = store.get(line, start, keyLength, true, x.view, reader);
         (hit ? stats.getHits : stats.getMisses).increment(); // cmd_get is their sum
         return hit ? HIT : MISS;
     }
 
     @Override
     public boolean continueReply(RequestParser p, BooleanSupplier canContinue) {
+        scratch();
+        byte[] line = p.line();
         while (true) {
-            int r = lookupNext(multiget);
+            int r = lookupNext(line, multiget);
             if (r == DONE) {
                 break;
             }
@@ -343,7 +359,6 @@ final class CommandProcessor implements CommandSink {
                 return false; // the next call goes on with the next key
             }
         }
-        multiget.line = null;
         replies.end();
         return true;
     }
@@ -384,7 +399,7 @@ final class CommandProcessor implements CommandSink {
             return;
         }
         vlen += 2;
-        // the key stays in the parser's line until the data block is stored: the parser reads no other line before
+        // the key stays in the line, which the parser keeps until the data block is stored
         if (pending.admit(p, line, tok.start[1], tok.length[1], flags, vlen, mode == StoreMode.SET, false)) {
             pending.expect(p, mode, line, tok.start[1], tok.length[1], flags, exptime, reqCas, 0, false, false, vlen);
         }
@@ -392,7 +407,7 @@ final class CommandProcessor implements CommandSink {
 
     @Override
     public void onValue(RequestParser p, byte[] data, int length) {
-        pending.complete(data, length);
+        pending.complete(p, data, length);
     }
 
     /** Gives back the references to values the socket has taken; returns how many the output still holds. */
@@ -407,7 +422,6 @@ final class CommandProcessor implements CommandSink {
     void close() {
         pending.close();
         replies.releaseReferences();
-        multiget.line = null;
     }
 
     // ---------------------------------------------------------------- authentication
@@ -434,6 +448,7 @@ final class CommandProcessor implements CommandSink {
 
     @Override
     public void onInlineValue(RequestParser p, byte[] data, int length) {
+        scratch();
         if (data[length - 2] != '\r' || data[length - 1] != '\n') {
             replies.line("CLIENT_ERROR bad command line termination");
             return;
@@ -450,7 +465,7 @@ final class CommandProcessor implements CommandSink {
             return;
         }
         stats.authCmds.increment();
-        if (access.auth().check(data, tok.start[0], tok.length[0], tok.start[1], tok.length[1])) {
+        if (ctx.settings().access().auth().check(data, tok.start[0], tok.length[0], tok.start[1], tok.length[1])) {
             authenticated = true;
             p.allowLongMultigets(true);
             replies.line("STORED");
@@ -541,7 +556,7 @@ final class CommandProcessor implements CommandSink {
 
     private void processVerbosity(byte[] line, int ntokens) {
         setNoreplyMaybe(line, ntokens);
-        if (!access.verbosity()) {
+        if (!ctx.settings().access().verbosity()) {
             replies.line("CLIENT_ERROR verbosity not allowed");
             return;
         }
@@ -556,7 +571,7 @@ final class CommandProcessor implements CommandSink {
     private void processFlushAll(byte[] line, int ntokens) {
         setNoreplyMaybe(line, ntokens);
         stats.cmdFlush.increment();
-        if (!access.flushAll()) {
+        if (!ctx.settings().access().flushAll()) {
             replies.line("CLIENT_ERROR flush_all not allowed"); // memcached -F; counted all the same
             return;
         }
@@ -578,7 +593,7 @@ final class CommandProcessor implements CommandSink {
      */
     private void processMemlimit(byte[] line, int ntokens) {
         setNoreplyMaybe(line, ntokens);
-        if (!access.cacheMemlimit()) {
+        if (!ctx.settings().access().cacheMemlimit()) {
             replies.line("CLIENT_ERROR cache_memlimit not allowed");
             return;
         }

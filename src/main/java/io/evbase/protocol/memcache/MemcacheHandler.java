@@ -79,12 +79,11 @@ public final class MemcacheHandler implements ProtocolHandler<MemcacheHandler.Me
     }
 
     /** One connection's protocol state. Threading: its connection's loop thread only. */
-    public final class MemcacheSession implements Session, StatsReporter.Async {
+    public final class MemcacheSession implements Session, StatsReporter.Async, BooleanSupplier {
 
         private final Connection connection;
         private final CommandProcessor commands;
         private final RequestParser parser;
-        private final BooleanSupplier writable;
         /** A task to go on after a pause is posted and has not run yet. */
         private boolean resumePosted;
         /** The last drive stopped because the output was full. */
@@ -98,7 +97,6 @@ public final class MemcacheHandler implements ProtocolHandler<MemcacheHandler.Me
             this.connection = connection;
             this.commands = new CommandProcessor(ctx, connection.output(), this, connection::bytesWritten);
             this.parser = commands.newParser();
-            this.writable = connection::isWritable;
         }
 
         @Override
@@ -121,7 +119,7 @@ public final class MemcacheHandler implements ProtocolHandler<MemcacheHandler.Me
         }
 
         void drive() {
-            RequestParser.Result r = parser.process(connection.input(), writable);
+            RequestParser.Result r = parser.process(connection.input(), this);
             if (r == RequestParser.Result.QUIT) {
                 connection.close();
             } else if (r == RequestParser.Result.CLOSE) {
@@ -172,6 +170,12 @@ public final class MemcacheHandler implements ProtocolHandler<MemcacheHandler.Me
                 referenceCheck = false;
                 syncReferencesLater();
             }), REFERENCE_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        }
+
+        /** Whether the parser may go on: the connection takes more output (the parser's continue test). */
+        @Override
+        public boolean getAsBoolean() {
+            return connection.isWritable();
         }
 
         /** Adds the connection's byte counts since the last look to the shared totals. */

@@ -14,7 +14,8 @@ import java.nio.charset.StandardCharsets;
  * recache token. They take effect in token order, as in memcached: {@code mg k t T30} reports the TTL before the
  * update, {@code mg k T30 t} the one after.
  *
- * <p>Threading: one instance per connection (it belongs to a {@link CommandProcessor}), on its loop thread.
+ * <p>Threading: one instance per handler, shared by its connections and loops: it holds only the store, and each
+ * command gets the connection's replies and pending store and its thread's {@link CommandScratch}.
  */
 final class MetaCommands {
 
@@ -28,29 +29,20 @@ final class MetaCommands {
 
     private final MemcacheStore store;
     private final MemcacheStats stats;
-    private final Replies replies;
-    private final MetaEcho echo;
-    private final Tokenizer tok;
-    private final StrtolParser num;
-    private final PendingStore pending;
-    private final ItemView view = new ItemView();
-    private final MetaGet mg = new MetaGet();
 
-    MetaCommands(MemcacheStore store, Replies replies, MetaEcho echo, Tokenizer tok, StrtolParser num,
-            PendingStore pending) {
+    MetaCommands(MemcacheStore store) {
         this.store = store;
         this.stats = store.stats();
-        this.replies = replies;
-        this.echo = echo;
-        this.tok = tok;
-        this.num = num;
-        this.pending = pending;
     }
 
     // ---------------------------------------------------------------- mg
 
-    /** One meta get: what it decided (under the item's lock) and the reply it writes. */
-    private final class MetaGet implements MemcacheStore.ItemReader {
+    /** One meta get: what it decided (under the item's lock) and the reply it writes. Per thread, in the scratch. */
+    static final class MetaGet implements MemcacheStore.ItemReader {
+        MemcacheStore store;
+        Replies replies;
+        MetaEcho echo;
+        Tokenizer tok;
         MetaFlags of;
         byte[] line;
         int last;
@@ -67,11 +59,15 @@ final class MetaCommands {
         boolean fetchedBefore;
         long timeBefore;
 
-        void begin(MetaFlags flags, byte[] requestLine, int lastToken) {
+        void begin(MemcacheStore s, Replies r, CommandScratch x, MetaFlags flags, byte[] requestLine, int lastToken) {
+            store = s;
+            replies = r;
+            echo = x.echo;
+            tok = x.tok;
             of = flags;
             line = requestLine;
             last = lastToken;
-            badOpaque = firstOverlongOpaque(requestLine, lastToken);
+            badOpaque = firstOverlongOpaque(tok, requestLine, lastToken);
             needsLock = false;
             item = null;
             created = false;
@@ -190,7 +186,9 @@ final class MetaCommands {
         }
     }
 
-    void get(byte[] line, int ntokens) {
+    void get(CommandScratch x, Replies replies, byte[] line, int ntokens) {
+        Tokenizer tok = x.tok;
+        MetaEcho echo = x.echo;
         if (ntokens < 3) {
             replies.line("ERROR");
             return;
@@ -204,14 +202,14 @@ final class MetaCommands {
             return;
         }
         MetaFlags of = new MetaFlags();
-        if (!of.parse(line, tok, 2, store, num, BAD_FORMAT)) {
+        if (!of.parse(line, tok, 2, store, x.num, BAD_FORMAT)) {
             replies.error(of.errstr);
             return;
         }
         replies.noreply(of.noReply);
         int last = ntokens - 1; // tokens [2, last) are flags
-        MetaGet m = mg;
-        m.begin(of, line, last);
+        MetaGet m = x.mg;
+        m.begin(store, replies, x, of, line, last);
         echo.plan(line, tok, 2, last, MG_ECHOED);
         echo.now = store.now();
         echo.key = of.key;
@@ -219,7 +217,7 @@ final class MetaCommands {
         // step 1: the lookup, unlocked unless a flag needs the item's lock (the reply of an unlocked hit is written)
         boolean hit = false;
         if (!of.locked) {
-            hit = store.get(of.key, 0, of.key.length, !of.noUpdate, view, m);
+            hit = store.get(of.key, 0, of.key.length, !of.noUpdate, x.view, m);
         }
         if (of.locked || m.needsLock) {
             try {
@@ -277,7 +275,9 @@ final class MetaCommands {
 
     // ---------------------------------------------------------------- ms
 
-    void set(RequestParser p, byte[] line, int ntokens) {
+    void set(CommandScratch x, Replies replies, PendingStore pending, RequestParser p, byte[] line, int ntokens) {
+        Tokenizer tok = x.tok;
+        StrtolParser num = x.num;
         if (ntokens < 3) {
             replies.line("ERROR");
             return;
@@ -302,7 +302,7 @@ final class MetaCommands {
         vlen += 2;
         MetaFlags of = new MetaFlags();
         if (!of.parse(line, tok, 3, store, num, BAD_FORMAT)) {
-            swallowWith(p, of.errstr, vlen);
+            swallowWith(replies, p, of.errstr, vlen);
             return;
         }
         replies.noreply(of.noReply);
@@ -315,40 +315,61 @@ final class MetaCommands {
             case 'P' -> mode = StoreMode.PREPEND;
             case 'R' -> mode = StoreMode.REPLACE;
             default -> {
-                swallowWith(p, "CLIENT_ERROR invalid mode for ms M token", vlen);
+                swallowWith(replies, p, "CLIENT_ERROR invalid mode for ms M token", vlen);
                 return;
             }
         }
         if (of.hasCas && (mode == StoreMode.SET || mode == StoreMode.REPLACE)) {
             mode = StoreMode.CAS;
         }
-        if (firstOverlongOpaque(line, last) >= 0) {
-            swallowWith(p, OPAQUE_TOO_LONG, vlen);
+        if (firstOverlongOpaque(tok, line, last) >= 0) {
+            swallowWith(replies, p, OPAQUE_TOO_LONG, vlen);
             return;
         }
         if (!pending.admit(p, of.key, 0, of.key.length, of.clientFlags, vlen, true, true)) {
             return;
         }
-        echo.plan(line, tok, 2, last, MS_ECHOED); // written once the data block is stored
-        echo.keyBinary = of.keyBinary;
+        // the reply echoes the line's flags once the data block is stored (the parser keeps the line till then)
         pending.expect(p, mode, of.key, 0, of.key.length, of.clientFlags, of.exptime, of.reqCas,
                 of.keyBinary ? Item.KEY_BINARY : 0, of.setStale && mode == StoreMode.CAS, true, vlen);
     }
 
-    private void swallowWith(RequestParser p, String errstr, long vlen) {
+    /**
+     * Writes the reply of an {@code ms} whose data block was stored (memcached's _finalize_mset): the result and
+     * the flags {@code O}, {@code k} and {@code c} of its line, which the parser has kept.
+     */
+    void finishSet(CommandScratch x, Replies replies, byte[] line, int lineLength, StoreResult result, long cas,
+            byte[] key, boolean keyBinary) {
+        if (result == StoreResult.STORED && replies.noreply()) {
+            return;
+        }
+        int last = x.tok.tokenize(line, 0, lineLength) - 1;
+        MetaEcho echo = x.echo;
+        echo.plan(line, x.tok, 2, last, MS_ECHOED);
+        echo.cas = result == StoreResult.STORED ? cas : 0;
+        echo.key = key;
+        echo.keyBinary = keyBinary;
+        replies.out.writeAscii(result.meta);
+        echo.write(replies.out, MS_ECHOED);
+        replies.crlf();
+    }
+
+    private static void swallowWith(Replies replies, RequestParser p, String errstr, long vlen) {
         replies.error(errstr);
         p.swallow(vlen);
     }
 
     // ---------------------------------------------------------------- md
 
-    void delete(byte[] line, int ntokens) {
-        MetaFlags of = keyAndFlags(line, ntokens);
+    void delete(CommandScratch x, Replies replies, byte[] line, int ntokens) {
+        Tokenizer tok = x.tok;
+        MetaEcho echo = x.echo;
+        MetaFlags of = keyAndFlags(x, replies, line, ntokens);
         if (of == null) {
             return;
         }
         int last = ntokens - 1;
-        if (firstOverlongOpaque(line, last) >= 0) {
+        if (firstOverlongOpaque(tok, line, last) >= 0) {
             replies.error(OPAQUE_TOO_LONG);
             return;
         }
@@ -398,8 +419,10 @@ final class MetaCommands {
         String error;
     }
 
-    void arithmetic(byte[] line, int ntokens) {
-        MetaFlags of = keyAndFlags(line, ntokens);
+    void arithmetic(CommandScratch x, Replies replies, byte[] line, int ntokens) {
+        Tokenizer tok = x.tok;
+        MetaEcho echo = x.echo;
+        MetaFlags of = keyAndFlags(x, replies, line, ntokens);
         if (of == null) {
             return;
         }
@@ -416,7 +439,7 @@ final class MetaCommands {
         // step 1: decide under the item's lock
         MetaArithmetic st = new MetaArithmetic();
         try {
-            store.compute(of.key, 0, of.key.length, false, (old, now) -> applyArithmetic(st, of, incr, line, last,
+            store.compute(of.key, 0, of.key.length, false, (old, now) -> applyArithmetic(x, st, of, incr, line, last,
                     old, now));
         } catch (MemcacheStore.NoMemoryException e) {
             stats.storeNoMemory.increment();
@@ -440,7 +463,7 @@ final class MetaCommands {
         }
         Item it = st.item;
         if (it == null) {
-            if (firstOverlongOpaque(line, last) >= 0) {
+            if (firstOverlongOpaque(tok, line, last) >= 0) {
                 replies.error(OPAQUE_TOO_LONG);
                 return;
             }
@@ -474,8 +497,9 @@ final class MetaCommands {
     }
 
     /** ma's function under the item's lock: the delta (or the vivified item), then the TTL flags in token order. */
-    private Item applyArithmetic(MetaArithmetic st, MetaFlags of, boolean incr, byte[] line, int last, Item old,
-            long now) {
+    private Item applyArithmetic(CommandScratch x, MetaArithmetic st, MetaFlags of, boolean incr, byte[] line,
+            int last, Item old, long now) {
+        Tokenizer tok = x.tok;
         st.item = null;
         st.created = false;
         st.error = null;
@@ -516,7 +540,7 @@ final class MetaCommands {
                 st.error = OPAQUE_TOO_LONG;
                 break;
             }
-            echo.expiryAt[i] = exp;
+            x.echo.expiryAt[i] = exp;
         }
         if (exp != it.exptime) {
             it = it.copy(it.data(), it.flags, exp, it.cas, it.bits);
@@ -527,7 +551,8 @@ final class MetaCommands {
 
     // ---------------------------------------------------------------- me
 
-    void debug(byte[] line, int ntokens) {
+    void debug(CommandScratch x, Replies replies, byte[] line, int ntokens) {
+        Tokenizer tok = x.tok;
         if (ntokens < 3 || tok.length[1] > CommandProcessor.KEY_MAX_LENGTH) {
             replies.line(BAD_FORMAT);
             return;
@@ -541,7 +566,7 @@ final class MetaCommands {
             }
         }
         long now = store.now();
-        boolean hit = store.get(key, 0, key.length, false, view, it -> {
+        boolean hit = store.get(key, 0, key.length, false, x.view, it -> {
             long total = ItemSizes.itemTotal(it.keyLength(), it.flags(), it.valueLength() + 2L);
             byte[] k = it.key();
             StringBuilder sb = new StringBuilder(96).append("ME ");
@@ -567,7 +592,8 @@ final class MetaCommands {
      * The common head of md and ma: checks the token count and key length and parses the flags, answering the
      * error memcached gives (note its mix of plain and error-counting replies). Null when an error was written.
      */
-    private MetaFlags keyAndFlags(byte[] line, int ntokens) {
+    private MetaFlags keyAndFlags(CommandScratch x, Replies replies, byte[] line, int ntokens) {
+        Tokenizer tok = x.tok;
         if (ntokens < 3) {
             replies.line("ERROR");
             return null;
@@ -581,7 +607,7 @@ final class MetaCommands {
             return null;
         }
         MetaFlags of = new MetaFlags();
-        if (!of.parse(line, tok, 2, store, num, BAD_FORMAT)) {
+        if (!of.parse(line, tok, 2, store, x.num, BAD_FORMAT)) {
             replies.error("CLIENT_ERROR invalid or duplicate flag");
             return null;
         }
@@ -590,7 +616,7 @@ final class MetaCommands {
     }
 
     /** The index of the first opaque token among {@code [2, last)} longer than memcached allows, or -1. */
-    private int firstOverlongOpaque(byte[] line, int last) {
+    private static int firstOverlongOpaque(Tokenizer tok, byte[] line, int last) {
         for (int i = 2; i < last; i++) {
             if (line[tok.start[i]] == 'O' && tok.length[i] > MetaFlags.MAX_OPAQUE_LENGTH) {
                 return i;

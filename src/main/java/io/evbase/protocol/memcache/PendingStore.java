@@ -20,10 +20,13 @@ final class PendingStore {
     private final MemcacheStore store;
     private final MemcacheStats stats;
     private final Replies replies;
-    private final MetaEcho echo;
+    private final MetaCommands meta;
 
     private StoreMode mode;
-    /** The key: in the parser's line (which it does not overwrite before the data block is complete), or its own. */
+    /**
+     * The key: an array of its own ({@code ms}), or null when it is in the command's line, which the parser keeps
+     * until the data block is complete ({@link RequestParser#line()}).
+     */
     private byte[] key;
     private int keyOffset;
     private int keyLength;
@@ -32,16 +35,16 @@ final class PendingStore {
     private long cas;
     private int bits;
     private boolean setStale;
-    /** An {@code ms}: the reply echoes the flags planned in {@link #echo}. */
-    private boolean meta;
+    /** An {@code ms}: the reply echoes the flags of its line. */
+    private boolean metaSet;
     /** What the value in flight is charged in the store's budget (0: none), given back when it ends. */
     private long charge;
 
-    PendingStore(MemcacheStore store, Replies replies, MetaEcho echo) {
+    PendingStore(MemcacheStore store, Replies replies, MetaCommands meta) {
         this.store = store;
         this.stats = store.stats();
         this.replies = replies;
-        this.echo = echo;
+        this.meta = meta;
     }
 
     /**
@@ -78,11 +81,14 @@ final class PendingStore {
         return false;
     }
 
-    /** Arms the data block of an admitted command: the parser reads its {@code nbytes}. */
+    /**
+     * Arms the data block of an admitted command: the parser reads its {@code nbytes}. {@code key} is an array of
+     * the key's own, or the command's line (then read back from the parser when the block is complete).
+     */
     void expect(RequestParser p, StoreMode mode, byte[] key, int keyOffset, int keyLength, int flags, long exptime,
             long cas, int bits, boolean setStale, boolean meta, long nbytes) {
         this.mode = mode;
-        this.key = key;
+        this.key = key == p.line() ? null : key;
         this.keyOffset = keyOffset;
         this.keyLength = keyLength;
         this.flags = flags;
@@ -90,7 +96,7 @@ final class PendingStore {
         this.cas = cas;
         this.bits = bits;
         this.setStale = setStale;
-        this.meta = meta;
+        this.metaSet = meta;
         p.expectValue((int) nbytes);
     }
 
@@ -98,13 +104,13 @@ final class PendingStore {
      * The data block arrived, {@code data[0, length)} with its CRLF: stores it and writes the reply (memcached's
      * complete_nread_ascii).
      */
-    void complete(byte[] data, int length) {
+    void complete(RequestParser p, byte[] data, int length) {
         stats.cmdSet.increment();
-        byte[] k = key;
+        byte[] k = key != null ? key : p.line();
         key = null;
         if (data[length - 2] != '\r' || data[length - 1] != '\n') {
             release();
-            if (meta) {
+            if (metaSet) {
                 replies.noreply(false); // meta set always reports errors
             }
             replies.line("CLIENT_ERROR bad data chunk");
@@ -116,23 +122,12 @@ final class PendingStore {
         if (result == StoreResult.NO_MEMORY) {
             stats.storeNoMemory.increment();
             replies.error(result.classic);
-        } else if (meta) {
-            finishMeta(result, o, k, keyOffset, keyLength);
+        } else if (metaSet) {
+            meta.finishSet(CommandScratch.get(), replies, p.line(), p.lineLength(), result, o, k,
+                    (bits & Item.KEY_BINARY) != 0);
         } else {
             replies.line(result.classic);
         }
-    }
-
-    /** The reply of an {@code ms} whose data block was stored (memcached's _finalize_mset). */
-    private void finishMeta(StoreResult result, long outcome, byte[] k, int offset, int length) {
-        if (result == StoreResult.STORED && replies.noreply()) {
-            return;
-        }
-        echo.cas = result == StoreResult.STORED ? outcome : 0;
-        echo.key = offset == 0 && length == k.length ? k : java.util.Arrays.copyOfRange(k, offset, offset + length);
-        replies.out.writeAscii(result.meta);
-        echo.write(replies.out, "Okc");
-        replies.crlf();
     }
 
     /** Gives back the charge of the value in flight, if any. */

@@ -27,8 +27,10 @@ final class Replies {
 
     final BufferChain out;
     private boolean noreply;
-    /** The values the output refers to, and the socket's byte count that tells when they are written. */
-    private final OutputReferences references;
+    /** The store's budget for referenced values, and the output's references (made on the first one). */
+    private final ValueReferences budget;
+    private OutputReferences references;
+    /** The socket's byte count, which tells when a referenced value is written. */
     private final LongSupplier bytesWritten;
 
     /**
@@ -37,7 +39,7 @@ final class Replies {
      */
     Replies(BufferChain out, ValueReferences references, LongSupplier bytesWritten) {
         this.out = out;
-        this.references = new OutputReferences(references);
+        this.budget = references;
         this.bytesWritten = bytesWritten;
     }
 
@@ -95,7 +97,10 @@ final class Replies {
      * and the reference budget has room, else copied.
      */
     void storedValue(byte[] array, int from, int length, boolean ownArray) {
-        if (ownArray && bytesWritten != null && length >= out.chunkSize() && references.acquire(array)) {
+        if (ownArray && bytesWritten != null && length >= out.chunkSize() && budget.acquire(array)) {
+            if (references == null) {
+                references = new OutputReferences(budget);
+            }
             out.writeShared(array, from, length);
             references.add(array, bytesWritten.getAsLong() + out.readableBytes());
         } else {
@@ -105,12 +110,22 @@ final class Replies {
 
     /** Gives back the references to values the socket has taken; returns how many the output still holds. */
     int syncReferences() {
-        return bytesWritten == null ? 0 : references.release(bytesWritten.getAsLong());
+        if (references == null) {
+            return 0;
+        }
+        int left = references.release(bytesWritten.getAsLong());
+        if (left == 0) {
+            references = null; // an idle connection keeps none
+        }
+        return left;
     }
 
     /** Gives back every reference (the connection closed). */
     void releaseReferences() {
-        references.releaseAll();
+        if (references != null) {
+            references.releaseAll();
+            references = null;
+        }
     }
 
     /** The {@code END} that closes a classic retrieval. */

@@ -24,10 +24,10 @@ import java.util.function.BooleanSupplier;
  * 16 KB read buffer closes it too. A multiget line is bounded by {@code maxMultigetLine} here (memcached grows its
  * buffer without bound).
  *
- * <p>Copies: a command line is copied once into a scratch array, a data block once into a per-thread scratch array
- * (when it is whole in the input and at most {@link #VALUE_SCRATCH} bytes) or into an array of its own. The
- * scratch array is kept between commands only up to {@link #MAX_PARTIAL_LINE} bytes: a connection that sent one
- * long multiget does not hold its size while idle.
+ * <p>Copies: a command line is copied once into its thread's scratch array (into an array of the parser's own only
+ * when its reply or data block goes on after the call), a data block once into a per-thread scratch array (when it
+ * is whole in the input and at most {@link #VALUE_SCRATCH} bytes) or into an array of its own. An idle connection
+ * keeps no line: its parser is a few fields.
  *
  * <p>Threading: one parser per connection, used on its loop thread only.
  */
@@ -40,6 +40,8 @@ public final class RequestParser {
     /** Data blocks up to this size that arrive whole are handed over from a per-thread scratch array. */
     static final int VALUE_SCRATCH = 16384;
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[VALUE_SCRATCH]);
+    /** Per thread: the line scratch every parser on that thread uses (grown up to {@link #READ_BUFFER_SIZE}). */
+    private static final ThreadLocal<byte[][]> LINES = ThreadLocal.withInitial(() -> new byte[][] {new byte[1024]});
 
     /** Where the parser is. */
     private enum State { COMMAND, VALUE, INLINE, SWALLOW, REPLY, SUSPENDED, DONE }
@@ -63,7 +65,13 @@ public final class RequestParser {
     private State state = State.COMMAND;
     /** Bytes of the partial line already searched for a newline, so a slow line is not rescanned from the start. */
     private int scanned;
-    private byte[] line = new byte[256];
+    /**
+     * The current command's line: the thread's scratch array while the command is handled in one call, an array of
+     * this parser's own while its reply or data block goes on after the call ({@link #line()}).
+     */
+    private byte[] line;
+    private int lineLength;
+    private boolean lineIsScratch;
     /** The data block being received: its length, and the array it accumulates in once it spans reads. */
     private int valueLength;
     private byte[] value;
@@ -101,9 +109,22 @@ public final class RequestParser {
         return state == State.SWALLOW;
     }
 
-    /** Bytes of line scratch this parser keeps between commands. */
+    /** Bytes of line this parser keeps between calls (only while a reply or a data block goes on). */
     int scratchCapacity() {
-        return line.length;
+        return line == null || lineIsScratch ? 0 : line.length;
+    }
+
+    /**
+     * The current command's line, {@code [0, lineLength())}: the sink reads it through here while the command's
+     * reply or data block goes on over several calls (it is the same bytes, but may be another array than the one
+     * {@link CommandSink#onCommandLine} was given).
+     */
+    byte[] line() {
+        return line;
+    }
+
+    int lineLength() {
+        return lineLength;
     }
 
     // ---------------------------------------------------------------- steering, from the sink's callbacks
@@ -187,19 +208,29 @@ public final class RequestParser {
      */
     public Result process(BufferChain in, BooleanSupplier canContinue) {
         while (true) {
-            Result r = switch (state) {
-                case COMMAND -> command(in, canContinue);
-                case VALUE -> value(in);
-                case INLINE -> inline(in);
-                case SWALLOW -> swallow(in);
-                case REPLY -> reply(canContinue);
-                case SUSPENDED -> Result.SUSPENDED;
-                case DONE -> done(in);
-            };
+            Result r = step(in, canContinue);
             if (r != null) {
+                if (lineIsScratch && (state == State.REPLY || state == State.VALUE)) {
+                    // the command goes on after this call: its line must outlive the thread's scratch
+                    line = java.util.Arrays.copyOf(line, lineLength);
+                    lineIsScratch = false;
+                }
                 return r;
             }
         }
+    }
+
+    /** Runs the current state once: its result, or null to go on with the next state. */
+    private Result step(BufferChain in, BooleanSupplier canContinue) {
+        return switch (state) {
+            case COMMAND -> command(in, canContinue);
+            case VALUE -> value(in);
+            case INLINE -> inline(in);
+            case SWALLOW -> swallow(in);
+            case REPLY -> reply(canContinue);
+            case SUSPENDED -> Result.SUSPENDED;
+            case DONE -> done(in);
+        };
     }
 
     /** COMMAND: cuts the next line out of the input and hands it over; null to go on with the next state. */
@@ -227,23 +258,18 @@ public final class RequestParser {
             return finish();
         }
         int length = lf > 1 && in.getByte(lf - 1) == '\r' ? lf - 1 : lf;
-        if (line.length < length) {
-            line = new byte[Math.max(length, Math.min(2 * line.length, READ_BUFFER_SIZE))];
-        }
-        in.copy(0, line, 0, length);
+        byte[] buf = scratchLine(length);
+        in.copy(0, buf, 0, length);
         in.skip(lf + 1);
         for (int i = 0; i < length; i++) {
-            if (line[i] == 0) {
+            if (buf[i] == 0) {
                 length = i; // memcached parses the line as a C string
                 break;
             }
         }
-        sink.onCommandLine(this, line, length);
-        if (line.length > MAX_PARTIAL_LINE) {
-            // Keep no long line's scratch for the connection's life (a multiget's reply in progress keeps its own
-            // reference until it is complete).
-            line = new byte[256];
-        }
+        line = buf;
+        lineLength = length;
+        sink.onCommandLine(this, buf, length);
         return end != null ? finish() : null;
     }
 
@@ -273,6 +299,7 @@ public final class RequestParser {
         value = null;
         state = State.COMMAND;
         sink.onValue(this, data, n);
+        dropOwnLine();
         return end != null ? finish() : null;
     }
 
@@ -282,15 +309,10 @@ public final class RequestParser {
         if (in.readableBytes() < n) {
             return Result.NEED_MORE;
         }
-        if (line.length < n) {
-            line = new byte[n];
-        }
-        in.read(line, 0, n);
+        byte[] buf = scratchLine(n);
+        in.read(buf, 0, n);
         state = State.COMMAND;
-        sink.onInlineValue(this, line, n);
-        if (line.length > MAX_PARTIAL_LINE) {
-            line = new byte[256];
-        }
+        sink.onInlineValue(this, buf, n);
         return end != null ? finish() : null;
     }
 
@@ -312,6 +334,7 @@ public final class RequestParser {
             return Result.PAUSED;
         }
         state = State.COMMAND;
+        dropOwnLine();
         return null;
     }
 
@@ -319,6 +342,33 @@ public final class RequestParser {
     private Result done(BufferChain in) {
         in.skip(in.readableBytes());
         return end == null ? Result.CLOSE : end;
+    }
+
+    /**
+     * The thread's line scratch, grown to {@code length} up to {@link #READ_BUFFER_SIZE}; a longer line (a long
+     * multiget) gets an array for this command alone, so no thread keeps its size.
+     */
+    private byte[] scratchLine(int length) {
+        byte[][] holder = LINES.get();
+        byte[] buf = holder[0];
+        if (buf.length < length) {
+            if (length > READ_BUFFER_SIZE) {
+                lineIsScratch = false;
+                return new byte[length];
+            }
+            buf = new byte[Math.max(length, Math.min(2 * buf.length, READ_BUFFER_SIZE))];
+            holder[0] = buf;
+        }
+        lineIsScratch = true;
+        return buf;
+    }
+
+    /** The command that needed its line after its call is done: an idle parser keeps no line. */
+    private void dropOwnLine() {
+        if (!lineIsScratch) {
+            line = null;
+            lineLength = 0;
+        }
     }
 
     private Result finish() {
