@@ -105,7 +105,7 @@ final class ItemIndex {
                 }
                 if (fingerprintOf(e) == fingerprint) {
                     long loc = location(e);
-                    if (ItemLayout.keyEquals(segments.array(loc), Segments.offset(loc), key, offset, length)) {
+                    if (ItemLayout.keyEquals(segments.array(loc), segments.at(loc), key, offset, length)) {
                         return i;
                     }
                 }

@@ -76,6 +76,11 @@ public final class MemcacheStore {
     }
 
     public MemcacheStore(long memoryLimit, int maxItemSize, MemcacheClock clock) {
+        this(memoryLimit, maxItemSize, clock, Segments.slabBytes());
+    }
+
+    /** A store whose segments are cut from slabs of {@code slabBytes} when it is large enough (tests). */
+    MemcacheStore(long memoryLimit, int maxItemSize, MemcacheClock clock, int slabBytes) {
         if (memoryLimit <= 0 || maxItemSize <= 0) {
             throw new IllegalArgumentException("memory limit and max item size must be positive");
         }
@@ -84,7 +89,7 @@ public final class MemcacheStore {
         this.maxItemSize = maxItemSize;
         this.memoryLimit = memoryLimit;
         this.stats = new MemcacheStats();
-        this.segments = new Segments(Segments.segmentSizeFor(memoryLimit), memoryLimit);
+        this.segments = new Segments(memoryLimit, slabBytes);
         this.inFlight = new InFlightValues(() -> this.memoryLimit, this::applyBudget);
     }
 
@@ -299,7 +304,7 @@ public final class MemcacheStore {
             }
             long loc = ItemIndex.location(s.entryAt(slot));
             byte[] a = segments.array(loc);
-            int at = Segments.offset(loc);
+            int at = segments.at(loc);
             long now = now();
             if (!alive(a, at, now)) {
                 unlinkAt(s, slot, a, at);
@@ -337,7 +342,7 @@ public final class MemcacheStore {
             long loc = ItemIndex.location(s.entryAt(slot));
             Segments.Segment seg = segments.segment(loc);
             byte[] a = seg.array;
-            int at = Segments.offset(loc);
+            int at = segments.at(loc);
             long now = now();
             if (!alive(a, at, now)) {
                 unlinkAt(s, slot, a, at);
@@ -434,7 +439,7 @@ public final class MemcacheStore {
                 long loc = ItemIndex.location(s.entryAt(slot));
                 seg = segments.segment(loc);
                 a = seg.array;
-                at = Segments.offset(loc);
+                at = segments.at(loc);
                 if (!alive(a, at, now)) {
                     unlinkAt(s, slot, a, at);
                     slot = -1;
@@ -535,14 +540,14 @@ public final class MemcacheStore {
             return false;
         }
         byte[] dst = segments.array(to);
-        int at = Segments.offset(to);
+        int at = segments.at(to);
         ItemLayout.write(dst, at, key, keyOffset, keyLength, value, valueLength, flags, exptime, cas, bits, time,
                 freq);
         long entry = ItemIndex.entry(fp, to);
         boolean linked = true;
         if (slot >= 0) {
             long old = ItemIndex.location(s.entryAt(slot));
-            s.bytes -= ItemLayout.size(segments.array(old), Segments.offset(old));
+            s.bytes -= ItemLayout.size(segments.array(old), segments.at(old));
             s.replace(slot, entry);
         } else {
             linked = s.insert(entry);
@@ -568,7 +573,7 @@ public final class MemcacheStore {
             int slot = s.find(ItemIndex.fingerprint(h), segments, key, offset, length);
             if (slot >= 0) {
                 long loc = ItemIndex.location(s.entryAt(slot));
-                unlinkAt(s, slot, segments.array(loc), Segments.offset(loc));
+                unlinkAt(s, slot, segments.array(loc), segments.at(loc));
             }
         }
     }
@@ -612,7 +617,7 @@ public final class MemcacheStore {
                     long loc = ItemIndex.location(s.entryAt(slot));
                     seg = segments.segment(loc);
                     a = seg.array;
-                    at = Segments.offset(loc);
+                    at = segments.at(loc);
                     if (alive(a, at, now)) {
                         live = Item.snapshot(a, at);
                     } else {
@@ -672,7 +677,7 @@ public final class MemcacheStore {
             }
             long loc = ItemIndex.location(s.entryAt(slot));
             byte[] a = segments.array(loc);
-            int at = Segments.offset(loc);
+            int at = segments.at(loc);
             boolean live = alive(a, at, now());
             unlinkAt(s, slot, a, at);
             return live;
@@ -831,16 +836,16 @@ public final class MemcacheStore {
     private void evict(Segments.Segment v) {
         boolean fromSmall = v.queue == Segments.SMALL;
         byte[] a = v.array;
-        int end = v.used;
+        int end = v.base + v.used;
         long now = now();
         boolean keep = false;
-        for (int at = 0; at < end; ) {
+        for (int at = v.base; at < end; ) {
             int size = ItemLayout.size(a, at);
             int keyLength = ItemLayout.keyLength(a, at);
             long h = SipHash.KEYS.hash(a, ItemLayout.keyOffset(at), keyLength);
             ItemIndex.Stripe s = index.stripe(h);
             int fp = ItemIndex.fingerprint(h);
-            long entry = ItemIndex.entry(fp, Segments.location(v.id, at));
+            long entry = ItemIndex.entry(fp, Segments.location(v.id, at - v.base));
             synchronized (s) {
                 int slot = s.findEntry(entry);
                 if (slot >= 0) {
@@ -864,7 +869,7 @@ public final class MemcacheStore {
                                 long to = segments.reserve(Segments.MAIN, size, true);
                                 if (to >= 0) {
                                     byte[] dst = segments.array(to);
-                                    int dat = Segments.offset(to);
+                                    int dat = segments.at(to);
                                     System.arraycopy(a, at, dst, dat, size);
                                     ItemLayout.freq(dst, dat, nf);
                                     s.replace(slot, ItemIndex.entry(fp, to));

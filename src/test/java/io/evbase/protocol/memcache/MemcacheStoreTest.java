@@ -285,6 +285,33 @@ class MemcacheStoreTest {
         assertThat(s.stats().evictions.sum()).isGreaterThan(1000);
     }
 
+    /** A store of 32 slabs or more cuts its segments from slab arrays: values read back whole through reuse. */
+    @Test
+    void segmentsCutFromSlabsKeepValuesIntact() {
+        MemcacheStore s = new MemcacheStore(4 << 20, 64 * 1024, clock, 128 * 1024 - 64); // 32 slabs, 1 segment each
+        MemcacheStore t = new MemcacheStore(4 << 20, 64 * 1024, clock, 64 * 1024); // 64 slabs of 64 KiB
+        for (MemcacheStore store : List.of(s, t)) {
+            Map<String, String> last = new HashMap<>();
+            Random r = new Random(3);
+            for (int i = 0; i < 30_000; i++) {
+                String key = "k" + r.nextInt(4000);
+                String value = key + "/" + i + "/" + "y".repeat(r.nextInt(300));
+                assertEquals(StoreResult.STORED, store(store, StoreMode.SET, key, data(value), 0, 0, 0).result());
+                last.put(key, value);
+            }
+            int found = 0;
+            for (Map.Entry<String, String> e : last.entrySet()) {
+                Hit h = get(store, e.getKey(), false);
+                if (h != null) {
+                    found++;
+                    assertEquals(e.getValue(), h.value());
+                }
+            }
+            assertThat(found).isGreaterThan(1000);
+            assertThat(store.bytesAllocated()).isLessThanOrEqualTo(4 << 20);
+        }
+    }
+
     /** S3-FIFO: a hot set asked for again and again survives a one-pass scan of many new keys. */
     @Test
     void aHotSetSurvivesAScan() {
