@@ -6,12 +6,13 @@ package io.evbase.protocol.memcache;
  * the offset of the item; the key itself is compared in the segment, and only when the fingerprint matches.
  *
  * <p>The hash is {@link SipHash} with a per-process key, computed once per request over the key bytes where the
- * command line holds them. Its bits choose the stripe ({@link #stripe}) and the fingerprint; the fingerprint's low
- * bits are the home slot, so a stripe grows without hashing any key again. Clients cannot choose keys that share a
- * stripe or a slot without the hash key.
+ * command line holds them. Its bits choose the stripe ({@link #stripe}) and the fingerprint; the fingerprint scaled
+ * to the table's size is the home slot, so a stripe grows without hashing any key again. Clients cannot choose keys
+ * that share a stripe or a slot without the hash key.
  *
- * <p>Each stripe is an open-addressing table with linear probing, grown by doubling at 80 % load, and deletion by
- * backward shift (no tombstones): about 10 to 20 bytes per item in all.
+ * <p>Each stripe is an open-addressing table with linear probing, grown by half at 85 % load (its size need not be
+ * a power of two: the home slot is the fingerprint times the size, shifted), and deletion by backward shift (no
+ * tombstones): about 9 to 14 bytes per item in all.
  *
  * <p>Threading: a stripe is guarded by its own monitor ({@code synchronized (stripe)}); every method of
  * {@link Stripe} must be called holding it. Stripes are independent: commands on keys of different stripes never
@@ -85,6 +86,11 @@ final class ItemIndex {
         return n;
     }
 
+    /** The home slot of a fingerprint in a table of {@code capacity} slots: the fingerprint scaled to it. */
+    static int home(int fingerprint, int capacity) {
+        return (int) (((long) fingerprint * capacity) >>> FINGERPRINT_BITS);
+    }
+
     /**
      * One stripe: a table of entries and the counts of its items. Locked by its own monitor.
      */
@@ -94,11 +100,11 @@ final class ItemIndex {
         /** Bytes (item sizes in segments) of the items linked here. */
         long bytes;
 
-        /** The slot of the entry with {@code fingerprint} for which {@code matches} holds, or -1. */
+        /** The slot of the entry with {@code fingerprint} whose item has the key {@code key[offset, +length)}, or -1. */
         int find(int fingerprint, Segments segments, byte[] key, int offset, int length) {
             long[] t = table;
-            int mask = t.length - 1;
-            for (int i = fingerprint & mask; ; i = (i + 1) & mask) {
+            int n = t.length;
+            for (int i = home(fingerprint, n); ; ) {
                 long e = t[i];
                 if (e == 0) {
                     return -1;
@@ -109,20 +115,26 @@ final class ItemIndex {
                         return i;
                     }
                 }
+                if (++i == n) {
+                    i = 0;
+                }
             }
         }
 
         /** The slot holding exactly {@code entry}, or -1. */
         int findEntry(long entry) {
             long[] t = table;
-            int mask = t.length - 1;
-            for (int i = fingerprintOf(entry) & mask; ; i = (i + 1) & mask) {
+            int n = t.length;
+            for (int i = home(fingerprintOf(entry), n); ; ) {
                 long e = t[i];
                 if (e == entry) {
                     return i;
                 }
                 if (e == 0) {
                     return -1;
+                }
+                if (++i == n) {
+                    i = 0;
                 }
             }
         }
@@ -135,41 +147,44 @@ final class ItemIndex {
             table[slot] = entry;
         }
 
-        /**
-         * Adds an entry for a key not in the table. Always true: past 2^20 slots a stripe still grows, its home slots
-         * only use the first 2^20 (the fingerprint's reach), so probes get longer; 1,024 stripes reach that at about
-         * 850 million items.
-         */
+        /** Adds an entry for a key not in the table. */
         boolean insert(long entry) {
-            if ((count + 1) * 5L > table.length * 4L) {
+            if ((count + 1) * 20L > table.length * 17L) {
                 grow();
             }
-            long[] t = table;
-            int mask = t.length - 1;
-            int i = fingerprintOf(entry) & mask;
-            while (t[i] != 0) {
-                i = (i + 1) & mask;
-            }
-            t[i] = entry;
+            place(table, entry);
             count++;
             return true;
+        }
+
+        private static void place(long[] t, long entry) {
+            int n = t.length;
+            int i = home(fingerprintOf(entry), n);
+            while (t[i] != 0) {
+                if (++i == n) {
+                    i = 0;
+                }
+            }
+            t[i] = entry;
         }
 
         /** Removes the entry at {@code slot}, shifting back the entries after it that belong before it. */
         void remove(int slot) {
             long[] t = table;
-            int mask = t.length - 1;
+            int n = t.length;
             int hole = slot;
             int j = slot;
             while (true) {
-                j = (j + 1) & mask;
+                if (++j == n) {
+                    j = 0;
+                }
                 long e = t[j];
                 if (e == 0) {
                     break;
                 }
-                int home = fingerprintOf(e) & mask;
+                int h = home(fingerprintOf(e), n);
                 // e may fill the hole unless its home lies cyclically in (hole, j]
-                boolean stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+                boolean stays = hole <= j ? (h > hole && h <= j) : (h > hole || h <= j);
                 if (!stays) {
                     t[hole] = e;
                     hole = j;
@@ -188,15 +203,10 @@ final class ItemIndex {
 
         private void grow() {
             long[] old = table;
-            long[] t = new long[old.length * 2];
-            int mask = t.length - 1;
+            long[] t = new long[old.length + old.length / 2];
             for (long e : old) {
                 if (e != 0) {
-                    int i = fingerprintOf(e) & mask;
-                    while (t[i] != 0) {
-                        i = (i + 1) & mask;
-                    }
-                    t[i] = e;
+                    place(t, e);
                 }
             }
             table = t;
