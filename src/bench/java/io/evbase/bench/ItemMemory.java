@@ -59,6 +59,7 @@ public final class ItemMemory {
         for (int round = 0; round < 3; round++) {
             fill(port, warm, keySize, valueSize, "w");
             hits(port, warm, keySize, "w");
+            metaGets(port, warm, keySize, "w");
             delete(port, warm, keySize, "w");
         }
         Idle.Mem before = Idle.measure(pid, mbeans);
@@ -181,6 +182,42 @@ public final class ItemMemory {
             }
         }
         return new long[] {hits, gets};
+    }
+
+    /**
+     * Reads the keys with pipelined meta gets: traffic of another kind for the warm-up (in a JVM server these
+     * allocate, so its young generation is in use before the baseline, as in any server that has run a while).
+     */
+    static void metaGets(int port, int items, int keySize, String prefix) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
+            InputStream in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
+            Thread drain = new Thread(() -> {
+                try {
+                    while (!HitRatio.readLine(in).equals("MN")) {
+                        // the replies: read and dropped
+                    }
+                } catch (IOException ignored) {
+                    // closed
+                }
+            }, "meta-gets-drain");
+            drain.setDaemon(true);
+            drain.start();
+            byte[] mg = "mg ".getBytes(StandardCharsets.US_ASCII);
+            byte[] flags = " s f t c\r\n".getBytes(StandardCharsets.US_ASCII);
+            for (int round = 0; round < 4; round++) {
+                for (int i = 0; i < items; i++) {
+                    out.write(mg);
+                    out.write(key(i, keySize, prefix));
+                    out.write(flags);
+                }
+            }
+            out.write("mn\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            drain.join(120_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Deletes the keys, pipelined with noreply, then waits for an {@code mn}. */
