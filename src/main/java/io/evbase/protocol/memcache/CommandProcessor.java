@@ -254,7 +254,7 @@ final class CommandProcessor implements CommandSink {
 
         @Override
         public void read(ItemView it) {
-            replies.value(it, returnCas);
+            replies.value(it, returnCas, x.header);
         }
     }
 

@@ -18,6 +18,8 @@ final class CommandScratch {
     final MetaEcho echo = new MetaEcho();
     final ItemView view = new ItemView();
     final MetaCommands.MetaGet mg = new MetaCommands.MetaGet();
+    /** Where a reply's header line is formatted before it is written at once. */
+    final byte[] header = new byte[Replies.HEADER_SCRATCH];
 
     private CommandScratch() {
     }

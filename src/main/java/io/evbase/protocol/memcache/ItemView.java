@@ -81,6 +81,13 @@ final class ItemView {
         return k;
     }
 
+    /** Copies the key into {@code dst} at {@code at}; returns the position after it. */
+    int copyKey(byte[] dst, int at) {
+        int n = keyLength();
+        System.arraycopy(array, ItemLayout.keyOffset(this.at), dst, at, n);
+        return at + n;
+    }
+
     void writeKey(BufferChain out) {
         out.write(array, ItemLayout.keyOffset(at), keyLength());
     }

@@ -75,21 +75,48 @@ final class Replies {
         out.write(CRLF);
     }
 
-    /** {@code VALUE <key> <flags> <bytes>[ <cas>]}, the value and its CRLF: one hit of a classic retrieval. */
-    void value(ItemView it, boolean withCas) {
-        out.write(VALUE);
-        it.writeKey(out);
-        out.write((byte) ' ');
-        out.writeUnsignedDecimal(Integer.toUnsignedLong(it.flags()));
-        out.write((byte) ' ');
-        out.writeUnsignedDecimal(it.valueLength());
+    /**
+     * {@code VALUE <key> <flags> <bytes>[ <cas>]}, the value and its CRLF: one hit of a classic retrieval. The
+     * header line is formatted in {@code scratch} (at least {@link #HEADER_SCRATCH} bytes) and written at once.
+     */
+    void value(ItemView it, boolean withCas, byte[] scratch) {
+        int n = VALUE.length;
+        System.arraycopy(VALUE, 0, scratch, 0, n);
+        n = it.copyKey(scratch, n);
+        scratch[n++] = ' ';
+        n = decimal(scratch, n, Integer.toUnsignedLong(it.flags()));
+        scratch[n++] = ' ';
+        n = decimal(scratch, n, it.valueLength());
         if (withCas) {
-            out.write((byte) ' ');
-            out.writeUnsignedDecimal(it.cas());
+            scratch[n++] = ' ';
+            n = decimal(scratch, n, it.cas());
         }
-        out.write(CRLF);
+        scratch[n++] = '\r';
+        scratch[n++] = '\n';
+        out.write(scratch, 0, n);
         it.writeValue(this);
         out.write(CRLF);
+    }
+
+    /** Bytes a {@code VALUE} line can take: the word, a 250-byte key, three numbers, spaces and CRLF. */
+    static final int HEADER_SCRATCH = 320;
+
+    /** Writes {@code value} (unsigned) in decimal at {@code at}; returns the position after it. */
+    private static int decimal(byte[] b, int at, long value) {
+        if (value >= 0 && value < 10) {
+            b[at] = (byte) ('0' + value);
+            return at + 1;
+        }
+        int digits = 0;
+        for (long v = value; v != 0; v = Long.divideUnsigned(v, 10)) {
+            digits++;
+        }
+        int end = at + digits;
+        for (int i = end - 1; i >= at; i--) {
+            b[i] = (byte) ('0' + Long.remainderUnsigned(value, 10));
+            value = Long.divideUnsigned(value, 10);
+        }
+        return end;
     }
 
     /**
