@@ -148,9 +148,9 @@ final class ConnectionSocket {
         waitingForMemory = false;
     }
 
-    /** Writes what the socket takes of {@code replies}; returns the bytes written. */
-    long write(ReplyQueue replies) throws IOException {
-        long n = replies.writeTo(channel);
+    /** Writes what the socket takes of {@code replies}, up to about {@code maxBytes}; returns the bytes written. */
+    long write(ReplyQueue replies, long maxBytes) throws IOException {
+        long n = replies.writeTo(channel, maxBytes);
         if (n > 0) {
             bytesWritten += n;
             listener.addWritten(n);
