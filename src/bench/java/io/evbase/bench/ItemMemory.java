@@ -25,7 +25,9 @@ import javax.management.remote.JMXServiceURL;
  * the server's resident set per item held (the growth of VmRSS over the empty server's, divided by the items the
  * server says it holds), for a JVM server ({@code --jvm true}) the live heap per item after a full GC, the items
  * held and evicted at the server's memory limit, and the hit ratio of a pass of gets over the keys (all of them, or
- * an even sample of 1,000,000 when there are more).
+ * an even sample of 1,000,000 when there are more). Before the baseline, {@code --warmup-items} (default 50,000)
+ * other keys are set, read and deleted three times, so that what the server spends once (classes loaded, code
+ * compiled) is not counted per item.
  *
  * <p>Usage: {@code ItemMemory --port P --server-pid PID --items 1000000 --key-size 32 --value-size 100 [--jvm true]}.
  */
@@ -51,13 +53,22 @@ public final class ItemMemory {
             jmx = JMXConnectorFactory.connect(new JMXServiceURL(url));
             mbeans = jmx.getMBeanServerConnection();
         }
+        // Warm-up: the store's code paths loaded and compiled, and their one-time memory (classes, compiled code,
+        // the compiler's own arenas) in the baseline rather than in the items' figure. The keys are then deleted.
+        int warm = a.integer("warmup-items", Math.min(items, 50_000));
+        for (int round = 0; round < 3; round++) {
+            fill(port, warm, keySize, valueSize, "w");
+            hits(port, warm, keySize, "w");
+            metaGets(port, warm, keySize, "w");
+            delete(port, warm, keySize, "w");
+        }
         Idle.Mem before = Idle.measure(pid, mbeans);
         long t0 = System.nanoTime();
-        fill(port, items, keySize, valueSize);
+        fill(port, items, keySize, valueSize, "k");
         double fillSecs = (System.nanoTime() - t0) / 1e9;
         Idle.Mem after = Idle.measure(pid, mbeans);
         Map<String, String> stats = stats(port);
-        long[] hits = hits(port, items, keySize);
+        long[] hits = hits(port, items, keySize, "k");
         if (jmx != null) {
             jmx.close();
         }
@@ -86,18 +97,18 @@ public final class ItemMemory {
         return String.format(Locale.ROOT, "%.1f", items == 0 ? Double.NaN : (double) bytes / items);
     }
 
-    static byte[] key(int i, int keySize) {
+    static byte[] key(int i, int keySize, String prefix) {
         String digits = Integer.toString(i);
         byte[] k = new byte[Math.max(keySize, digits.length() + 1)];
         Arrays.fill(k, (byte) '0');
-        k[0] = 'k';
+        k[0] = (byte) prefix.charAt(0);
         byte[] d = digits.getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(d, 0, k, k.length - d.length, d.length);
         return k;
     }
 
     /** Pipelined noreply sets; a reader drains whatever the server answers (errors) and waits for the final MN. */
-    static void fill(int port, int items, int keySize, int valueSize) throws Exception {
+    static void fill(int port, int items, int keySize, int valueSize, String prefix) throws Exception {
         byte[] value = new byte[valueSize + 2];
         Arrays.fill(value, (byte) 'v');
         value[valueSize] = '\r';
@@ -128,7 +139,7 @@ public final class ItemMemory {
             OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
             for (int i = 0; i < items; i++) {
                 out.write(set);
-                out.write(key(i, keySize));
+                out.write(key(i, keySize, prefix));
                 out.write(tail);
                 out.write(value);
             }
@@ -142,7 +153,7 @@ public final class ItemMemory {
     }
 
     /** {hits, gets} over all keys or an even sample of at most 1,000,000, in multigets of 100 keys. */
-    static long[] hits(int port, int items, int keySize) throws IOException {
+    static long[] hits(int port, int items, int keySize, String prefix) throws IOException {
         int stride = Math.max(1, items / 1_000_000);
         long hits = 0;
         long gets = 0;
@@ -154,7 +165,7 @@ public final class ItemMemory {
                 out.write("get".getBytes(StandardCharsets.US_ASCII));
                 for (int n = 0; n < 100 && i < items; n++, i += stride) {
                     out.write(' ');
-                    out.write(key(i, keySize));
+                    out.write(key(i, keySize, prefix));
                     gets++;
                 }
                 out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -171,6 +182,63 @@ public final class ItemMemory {
             }
         }
         return new long[] {hits, gets};
+    }
+
+    /**
+     * Reads the keys with pipelined meta gets: traffic of another kind for the warm-up (in a JVM server these
+     * allocate, so its young generation is in use before the baseline, as in any server that has run a while).
+     */
+    static void metaGets(int port, int items, int keySize, String prefix) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
+            InputStream in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
+            Thread drain = new Thread(() -> {
+                try {
+                    while (!HitRatio.readLine(in).equals("MN")) {
+                        // the replies: read and dropped
+                    }
+                } catch (IOException ignored) {
+                    // closed
+                }
+            }, "meta-gets-drain");
+            drain.setDaemon(true);
+            drain.start();
+            byte[] mg = "mg ".getBytes(StandardCharsets.US_ASCII);
+            byte[] flags = " s f t c\r\n".getBytes(StandardCharsets.US_ASCII);
+            for (int round = 0; round < 4; round++) {
+                for (int i = 0; i < items; i++) {
+                    out.write(mg);
+                    out.write(key(i, keySize, prefix));
+                    out.write(flags);
+                }
+            }
+            out.write("mn\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            drain.join(120_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Deletes the keys, pipelined with noreply, then waits for an {@code mn}. */
+    static void delete(int port, int items, int keySize, String prefix) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
+            InputStream in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
+            byte[] del = "delete ".getBytes(StandardCharsets.US_ASCII);
+            byte[] tail = " noreply\r\n".getBytes(StandardCharsets.US_ASCII);
+            for (int i = 0; i < items; i++) {
+                out.write(del);
+                out.write(key(i, keySize, prefix));
+                out.write(tail);
+            }
+            out.write("mn\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String line;
+            while (!(line = HitRatio.readLine(in)).equals("MN") && !line.isEmpty()) {
+                // an error reply: none expected
+            }
+        }
     }
 
     static Map<String, String> stats(int port) throws IOException {

@@ -19,7 +19,6 @@ import java.util.concurrent.ExecutorService;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -68,14 +67,13 @@ public final class EvbaseAutoConfiguration {
 
     /**
      * The memcached-compatible cache, for listeners with {@code protocol: memcache}. Lazy: created when a listener
-     * names it, so an application without such a listener holds no store. Needs Caffeine, an optional dependency.
+     * names it, so an application without such a listener holds no store.
      * Its memory limit is checked against the heap and its auth file read when it is created: either failing stops
      * the start-up.
      */
     @Bean(name = "memcache")
     @Lazy
     @ConditionalOnMissingBean(name = "memcache")
-    @ConditionalOnClass(name = "com.github.benmanes.caffeine.cache.Caffeine")
     ProtocolHandler<?> memcache(EvbaseProperties properties, ServerStatsAdapter stats) {
         EvbaseProperties.Memcache m = properties.getMemcache();
         long itemSize = m.getMaxItemSize().toBytes();

@@ -16,9 +16,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.BeanNotOfRequiredTypeException;
-import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.boot.ssl.SslBundles;
-import org.springframework.util.ClassUtils;
 
 /**
  * Turns {@link EvbaseProperties} into a {@link Server}: resolves each listener's protocol to the
@@ -31,7 +29,6 @@ import org.springframework.util.ClassUtils;
 final class EvbaseServerFactory {
 
     private static final Log LOG = LogFactory.getLog(EvbaseServerFactory.class);
-    private static final String CAFFEINE = "com.github.benmanes.caffeine.cache.Caffeine";
 
     private EvbaseServerFactory() {
     }
@@ -100,10 +97,6 @@ final class EvbaseServerFactory {
     private static ProtocolHandler<?> handler(String name, String protocol, ListableBeanFactory beans) {
         String property = "evbase.listeners." + name + ".protocol";
         if (!beans.containsBean(protocol)) {
-            if (protocol.equals("memcache") && !ClassUtils.isPresent(CAFFEINE, classLoader(beans))) {
-                throw new InvalidListenerException(name, property + "=memcache needs Caffeine, which is not on the "
-                        + "class path", "Add the dependency com.github.ben-manes.caffeine:caffeine to the application.");
-            }
             throw new InvalidListenerException(name, property + "=" + protocol
                     + " names no protocol handler; known protocols: " + known(beans),
                     "Set " + property + " to one of the known protocols, or define a ProtocolHandler bean named '"
@@ -117,11 +110,6 @@ final class EvbaseServerFactory {
                     "Set " + property + " to one of the known protocols, or make the bean '" + protocol
                             + "' a ProtocolHandler.");
         }
-    }
-
-    private static ClassLoader classLoader(ListableBeanFactory beans) {
-        ClassLoader loader = beans instanceof ConfigurableBeanFactory c ? c.getBeanClassLoader() : null;
-        return loader != null ? loader : EvbaseServerFactory.class.getClassLoader();
     }
 
     private static String known(ListableBeanFactory beans) {

@@ -679,7 +679,18 @@ public final class BufferChain {
      * @return bytes written
      */
     public long writeTo(GatheringByteChannel channel) throws IOException {
-        return cache.writer.writeTo(this, channel);
+        return cache.writer.writeTo(this, channel, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #writeTo(GatheringByteChannel)}, stopping once {@code maxBytes} are written (a write in progress
+     * completes, so a little more may go): a loop bounds what one connection writes per event this way, so that
+     * many connections with long replies share the loop's time rather than one iteration running for seconds.
+     *
+     * @return bytes written
+     */
+    public long writeTo(GatheringByteChannel channel, long maxBytes) throws IOException {
+        return cache.writer.writeTo(this, channel, maxBytes);
     }
 
     /** Consumes {@code n} bytes a channel took. */

@@ -36,11 +36,11 @@ final class GatherWriter {
         this.window = new Chunk[Math.max(1, Math.min(16, WINDOW / chunkSize))];
     }
 
-    /** Writes as much of {@code chain} as the channel takes; returns the bytes written. */
-    long writeTo(BufferChain chain, GatheringByteChannel channel) throws IOException {
+    /** Writes as much of {@code chain} as the channel takes, up to about {@code maxBytes}; returns the bytes written. */
+    long writeTo(BufferChain chain, GatheringByteChannel channel, long maxBytes) throws IOException {
         SegmentRing segments = chain.segments();
         long total = 0;
-        while (!chain.isEmpty()) {
+        while (!chain.isEmpty() && total < maxBytes) {
             Segment head = segments.peekFirst();
             long n;
             long want;

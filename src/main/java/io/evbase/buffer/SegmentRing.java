@@ -11,7 +11,8 @@ package io.evbase.buffer;
  */
 final class SegmentRing {
 
-    private Segment[] ring = new Segment[2];
+    private static final int INITIAL = 2;
+    private Segment[] ring = new Segment[INITIAL];
     private int head;
     private int size;
 
@@ -40,7 +41,19 @@ final class SegmentRing {
         ring[head] = null;
         head = (head + 1) & (ring.length - 1);
         size--;
+        shrinkIfEmpty();
         return s;
+    }
+
+    /**
+     * An emptied ring that grew for a long reply goes back to its first size, so an idle connection keeps no trace
+     * of the largest request it ever made.
+     */
+    private void shrinkIfEmpty() {
+        if (size == 0 && ring.length > INITIAL) {
+            ring = new Segment[INITIAL];
+            head = 0;
+        }
     }
 
     Segment pollLast() {
@@ -51,6 +64,7 @@ final class SegmentRing {
         Segment s = ring[i];
         ring[i] = null;
         size--;
+        shrinkIfEmpty();
         return s;
     }
 

@@ -11,7 +11,6 @@ import io.evbase.buffer.BufferChain;
 import io.evbase.loop.EventBase;
 import io.evbase.loop.IoHandle;
 import io.evbase.loop.IoRegistration;
-import io.evbase.net.tls.TlsFailureException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SelectionKey;
@@ -50,6 +49,12 @@ public final class Connection implements IoHandle {
     private static final Logger LOG = Logger.getLogger(Connection.class.getName());
     /** Bytes read per readiness event at most, so one busy peer cannot starve the loop's others. */
     static final int MAX_READ_PER_EVENT = 256 * 1024;
+    /**
+     * Bytes written per readiness event at most. Loopback sockets take megabytes at once: 300 peers each owed
+     * megabytes of replies kept one iteration busy for seconds (a stall). What is left waits for the next event,
+     * which comes at once while the socket stays writable, after the loop's other connections had their turn.
+     */
+    static final int MAX_WRITE_PER_EVENT = 256 * 1024;
 
     private final LoopConnections owner;
     private final EventBase loop;
@@ -300,7 +305,7 @@ public final class Connection implements IoHandle {
             try {
                 n = socket.read(input, (int) Math.min(room, MAX_READ_PER_EVENT));
             } catch (IOException e) {
-                closeNow(closeReasonOf(e)); // the peer is gone: what it sent and is still unanswered is dropped
+                closeNow(ConnectionSocket.closeReason(e)); // the peer is gone: what it sent and is still unanswered is dropped
                 return;
             }
             if (n > 0) {
@@ -330,9 +335,14 @@ public final class Connection implements IoHandle {
      * once more), finish a drain or a close, set the interest ops and arm the timeouts.
      */
     private void afterCallback() {
+        long budget = MAX_WRITE_PER_EVENT;
         while (state != CLOSED) {
-            if ((replies.sendableBytes() > 0 || socket.hasPendingOutput()) && !writeOut()) {
-                return; // reset while writing
+            if (replies.sendableBytes() > 0 || socket.hasPendingOutput()) {
+                long n = writeOut(budget);
+                if (n < 0) {
+                    return; // reset while writing
+                }
+                budget -= n;
             }
             if (state == FLUSHING && replies.isEmpty() && !socket.hasPendingOutput()) {
                 finishClose();
@@ -342,7 +352,7 @@ public final class Connection implements IoHandle {
                 break;
             }
             updateWritability();
-            if (session.stalled() && isWritable()) {
+            if (session.stalled() && isWritable() && budget > 0) {
                 session.serve();
                 continue; // flush what the session wrote
             }
@@ -389,18 +399,18 @@ public final class Connection implements IoHandle {
         }
     }
 
-    /** Writes what the socket takes; false if the connection died. */
-    private boolean writeOut() {
+    /** Writes what the socket takes, up to about {@code maxBytes}; the bytes written, or -1 if the connection died. */
+    private long writeOut(long maxBytes) {
         long n;
         try {
-            n = socket.write(replies);
+            n = socket.write(replies, Math.max(1, maxBytes));
         } catch (IOException e) {
-            closeNow(closeReasonOf(e)); // the peer is gone: what it asked for and is still queued is dropped
-            return false;
+            closeNow(ConnectionSocket.closeReason(e)); // the peer is gone: what it asked for and is still queued is dropped
+            return -1;
         }
         timeouts.wrote(n, replies.sendableBytes(), System.nanoTime());
         publishBuffered(); // also while a long reply is produced, not only after callbacks
-        return true;
+        return n;
     }
 
     /** Applies the watermarks, telling the session when it crosses one. */
@@ -417,25 +427,12 @@ public final class Connection implements IoHandle {
         return state != CLOSED && socket.waitingForMemory();
     }
 
-    /** The TLS layer asked for a read: a delegated task finished, or the end of the input is to be reported. */
-    void transportResumed() {
-        socket.resumed();
-        if (isOpen()) {
-            readAndDispatch();
-        }
-    }
-
-    /** A socket failure is a reset, unless the TLS layer failed (a handshake, a plaintext client, a bad record). */
-    private static CloseReason closeReasonOf(IOException e) {
-        return e instanceof TlsFailureException ? CloseReason.TLS : CloseReason.RESET;
-    }
-
     /** The socket side, for the owner's listing (the TLS protocol and peer). Loop thread only. */
     ConnectionSocket socket() {
         return socket;
     }
 
-    /** Called by the owner: the pool may have memory again; read what waited in the socket. */
+    /** Called by the owner: the pool may have memory again (or TLS asks for a read); read what waited. */
     void memoryReturned() {
         if (socket.waitingForMemory()) {
             socket.memoryBack();

@@ -5,6 +5,7 @@ import io.evbase.buffer.BufferChain;
 import io.evbase.buffer.BufferPool;
 import io.evbase.loop.IoRegistration;
 import io.evbase.net.tls.ListenerTls;
+import io.evbase.net.tls.TlsFailureException;
 import io.evbase.net.tls.TlsTransport;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
@@ -23,8 +24,8 @@ import java.util.logging.Logger;
  * <p>On a TLS listener the socket is seen through a {@link TlsTransport}: reads hand back plaintext (the ciphertext
  * is read with the same limits), writes take plaintext, and the transport's own needs (handshake messages,
  * close_notify, a delegated task's resumption, the handshake timeout) come through {@link #hasPendingOutput()},
- * {@link #interest}, {@link #closeOutbound()} and the connection's {@code transportResumed} and
- * {@code closeNow(TLS)}. The byte counters count what crosses the socket (ciphertext).
+ * {@link #interest}, {@link #closeOutbound()}, a read asked for as when memory comes back (the connection's
+ * {@code memoryReturned}) and {@code closeNow(TLS)}. The byte counters count what crosses the socket (ciphertext).
  *
  * <p>Threading: the connection's loop thread only, except {@link #bytesRead()} and {@link #bytesWritten()}, which
  * any thread may read.
@@ -40,6 +41,8 @@ final class ConnectionSocket {
     private TlsTransport tls;
     /** Ciphertext the TLS layer wrote that is already in the counters. */
     private long tlsWrittenCounted;
+    /** The TLS layer asked for a read (see {@link #open}); served like memory coming back. */
+    private boolean resumeRequested;
     private IoRegistration registration;
     private BoundListener listener;
     /** The peer's FIN was read: nothing more will come. */
@@ -70,8 +73,12 @@ final class ConnectionSocket {
         ListenerTls listenerTls = owner.config().tls();
         if (listenerTls != null) {
             ConnectionHandle handle = connection.handle();
+            // A delegated task finished, or an end is to be reported: read again, as when memory comes back.
             tls = new TlsTransport(listenerTls, socket, connection.remoteAddress(), cache, connection.loop(),
-                    () -> handle.execute(Connection::transportResumed), () -> connection.closeNow(CloseReason.TLS));
+                    () -> handle.execute(c -> {
+                        resumeRequested = true;
+                        c.memoryReturned();
+                    }), () -> connection.closeNow(CloseReason.TLS));
         }
     }
 
@@ -184,30 +191,34 @@ final class ConnectionSocket {
     }
 
     boolean waitingForMemory() {
-        return waitingForMemory || (tls != null && tls.waitingForMemory());
+        return waitingForMemory || resumeRequested || (tls != null && tls.waitingForMemory());
     }
 
     /** The pool may have memory again: the next read tries. */
     void memoryBack() {
         waitingForMemory = false;
+        if (resumeRequested) {
+            resumeRequested = false;
+            tls.resumed();
+        }
     }
 
     /**
-     * Writes what the socket takes of {@code replies}; returns the bytes written (on a TLS listener the plaintext
-     * taken, or, when none was, the ciphertext written: progress either way).
+     * Writes what the socket takes of {@code replies}, up to about {@code maxBytes}; returns the bytes written (on a
+     * TLS listener the plaintext taken, or, when none was, the ciphertext written: progress either way).
      */
-    long write(ReplyQueue replies) throws IOException {
+    long write(ReplyQueue replies, long maxBytes) throws IOException {
         if (tls != null) {
             long before = tlsWrittenCounted;
             long taken;
             try {
-                taken = tls.write(replies::writeTo);
+                taken = tls.write(channel -> replies.writeTo(channel, maxBytes));
             } finally {
                 countTlsWritten();
             }
             return taken > 0 ? taken : tlsWrittenCounted - before;
         }
-        long n = replies.writeTo(channel);
+        long n = replies.writeTo(channel, maxBytes);
         if (n > 0) {
             bytesWritten += n;
             listener.addWritten(n);
@@ -250,13 +261,6 @@ final class ConnectionSocket {
         }
     }
 
-    /** The TLS layer's read request reached the loop (a delegated task finished). */
-    void resumed() {
-        if (tls != null) {
-            tls.resumed();
-        }
-    }
-
     /** The negotiated TLS protocol, or null (plaintext, or the handshake not finished). */
     String tlsProtocol() {
         return tls == null ? null : tls.protocol();
@@ -265,6 +269,11 @@ final class ConnectionSocket {
     /** The TLS client certificate's subject, or null. */
     String peerSubject() {
         return tls == null ? null : tls.peerSubject();
+    }
+
+    /** A socket failure is a reset, unless the TLS layer failed (a handshake, a plaintext client, a bad record). */
+    static CloseReason closeReason(IOException e) {
+        return e instanceof TlsFailureException ? CloseReason.TLS : CloseReason.RESET;
     }
 
     /** Asks the loop for exactly {@code ops} ({@link SelectionKey} bits) from now on (as TLS needs them). */
@@ -337,6 +346,7 @@ final class ConnectionSocket {
     void reset() {
         tls = null;
         tlsWrittenCounted = 0;
+        resumeRequested = false;
         channel = null;
         registration = null;
         listener = null;

@@ -132,17 +132,17 @@ final class ReplyQueue {
         return slots.isEmpty() && wire.isEmpty() && output.isEmpty();
     }
 
-    /** Writes what the socket takes, in order; returns the bytes written. */
-    long writeTo(GatheringByteChannel channel) throws IOException {
+    /** Writes what the socket takes, in order, up to about {@code maxBytes}; returns the bytes written. */
+    long writeTo(GatheringByteChannel channel, long maxBytes) throws IOException {
         long n = 0;
         if (!wire.isEmpty()) {
-            n = wire.writeTo(channel);
+            n = wire.writeTo(channel, maxBytes);
             if (!wire.isEmpty()) {
-                return n; // the socket is full
+                return n; // the socket is full, or this event's share is written
             }
         }
-        if (slots.isEmpty() && !output.isEmpty()) {
-            n += output.writeTo(channel);
+        if (slots.isEmpty() && !output.isEmpty() && n < maxBytes) {
+            n += output.writeTo(channel, maxBytes - n);
         }
         return n;
     }

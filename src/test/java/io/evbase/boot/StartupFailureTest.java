@@ -69,14 +69,6 @@ class StartupFailureTest {
                 + "/nonexistent/kv.db (at " + FailingHandlerConfiguration.class.getName() + ".kv(");
     }
 
-    @Test
-    void memcacheWithoutCaffeineSaysWhatIsMissing() throws Exception {
-        String report = failToStart(List.of("--evbase.listeners.cache.port=0",
-                "--evbase.listeners.cache.protocol=memcache"), entry -> !entry.contains("caffeine"));
-        assertThat(report).contains("evbase.listeners.cache.protocol=memcache needs Caffeine")
-                .contains("com.github.ben-manes.caffeine:caffeine");
-    }
-
     /** A protocol whose bean method throws, as one that cannot open its data file would. */
     static class FailingHandlerConfiguration {
 

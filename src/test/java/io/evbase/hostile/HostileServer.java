@@ -162,5 +162,10 @@ final class HostileServer implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         child.close();
+        try { // the server's log, for reading after a run: target/hostile-server.log (the last server's)
+            java.nio.file.Files.write(java.nio.file.Path.of("target", "hostile-server.log"), child.output());
+        } catch (IOException | RuntimeException e) {
+            // only a convenience
+        }
     }
 }

@@ -60,7 +60,7 @@ class IdleAfterMultigetHostileTest {
                         + "(%d-byte reply) in %.1f s; live heap per idle connection %.0f B before, %.0f B after",
                         CLIENTS, request.length, keys, replyBytes, seconds, idlePer, afterPer);
                 assertThat(afterPer).as("live heap per idle connection after the multiget")
-                        .isLessThanOrEqualTo(idlePer + 1024);
+                        .isLessThanOrEqualTo(idlePer + 256); // back to the idle figure, give or take heap noise
             } finally {
                 for (Socket s : clients) {
                     s.close();

@@ -66,7 +66,6 @@ class PackagingIT {
             assertThat(libs).anyMatch(n -> n.startsWith("tomcat-embed-core-"))
                     .anyMatch(n -> n.startsWith("spring-webmvc-"))
                     .anyMatch(n -> n.startsWith("micrometer-registry-prometheus-"))
-                    .anyMatch(n -> n.startsWith("caffeine-"))
                     .anyMatch(n -> n.startsWith("HdrHistogram-"))
                     .noneMatch(n -> n.startsWith("spring-boot-configuration-processor-"));
             assertThat(jar.getEntry("BOOT-INF/classes/application.yml")).isNull();

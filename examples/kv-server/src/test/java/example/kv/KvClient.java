@@ -77,6 +77,11 @@ final class KvClient implements AutoCloseable {
         return new String(body, StandardCharsets.UTF_8);
     }
 
+    /** Reply bytes that have arrived and not been read. */
+    int available() throws IOException {
+        return in.available();
+    }
+
     void halfClose() throws IOException {
         socket.shutdownOutput();
     }

@@ -123,7 +123,7 @@ class KvServerTest {
             byte[][] slow = new byte[5][];
             long bytes = 0;
             for (int i = 0; i < slow.length; i++) {
-                slow[i] = KvClient.slow(3000, "s" + i);
+                slow[i] = KvClient.slow(6000, "s" + i);
                 bytes += slow[i].length;
             }
             client.send(slow);
@@ -132,12 +132,11 @@ class KvServerTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> JsonPath.<List<Number>>read(reactor(own),
                     "$.listeners[?(@.name=='kv')].bytesRead").get(0).longValue() == sent);
             own.terminate();
+            // The drain has begun (the actuator still answers while it runs) and no reply is out yet.
+            await().atMost(Duration.ofSeconds(30)).until(() -> JsonPath.<Boolean>read(reactor(own), "$.draining"));
+            assertThat(client.available()).as("replies in flight when the drain began").isZero();
             for (int i = 0; i < slow.length; i++) {
                 assertThat(client.reply()).isEqualTo("Ss" + i);
-                if (i == 0) {
-                    assertThat(own.output()).as("draining began while the replies were in flight")
-                            .anyMatch(line -> line.contains("evbase draining"));
-                }
             }
             assertThat(client.reply()).isNull();
             assertThat(own.waitFor(Duration.ofSeconds(30))).isTrue();

@@ -20,7 +20,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The memcache hot paths without sockets: the request parser cutting pipelined command lines out of an input
  * chain ({@code parseGets}, per read of {@code pipeline} commands), the store's lookup hashing the key where the
- * parser left it ({@code lookup}) or through a prebuilt key ({@code storeGet}), a set ({@code storeSet}), and the
+ * parser left it ({@code lookup}), a set ({@code storeSet}), and the
  * whole get path of one connection ({@code getHit}: parse, lookup, reply building into the output chain, per read
  * of {@code pipeline} gets). Run with {@code -prof gc}: the get path's {@code gc.alloc.rate.norm} is the garbage
  * per operation (goal: 0 B/op).
@@ -44,7 +44,8 @@ public class MemcacheBench {
     byte[] batch;
     int lines;
     MemcacheStore store;
-    ItemKey[] keys;
+    byte[][] keys;
+    final ItemView view = new ItemView();
     byte[] value;
     int next;
     byte[] lookupLine;
@@ -64,7 +65,7 @@ public class MemcacheBench {
             }
 
             @Override
-            public void onValue(RequestParser p, byte[] data) {
+            public void onValue(RequestParser p, byte[] data, int length) {
             }
         }, 65536);
         StringBuilder sb = new StringBuilder();
@@ -74,15 +75,14 @@ public class MemcacheBench {
         batch = sb.toString().getBytes(StandardCharsets.US_ASCII);
         store = new MemcacheStore(64L << 20, 1 << 20);
         // the keys the parser benchmark asks for are all in the store, so getHit is all hits
-        keys = new ItemKey[KEYS];
+        keys = new byte[KEYS][];
         value = new byte[102];
         java.util.Arrays.fill(value, (byte) 'v');
         value[100] = '\r';
         value[101] = '\n';
         for (int i = 0; i < KEYS; i++) {
-            byte[] k = key(i).getBytes(StandardCharsets.US_ASCII);
-            keys[i] = ItemKey.copyOf(k, 0, k.length);
-            store.store(StoreMode.SET, keys[i], value.clone(), 0, 0, 0, 0, false);
+            keys[i] = key(i).getBytes(StandardCharsets.US_ASCII);
+            store.store(StoreMode.SET, keys[i], 0, keys[i].length, value, value.length, 0, 0, 0, 0, false);
         }
 
         lookupLine = new byte[KEYS * 13];
@@ -97,7 +97,7 @@ public class MemcacheBench {
         getOutput = new BufferChain(cache);
         MemcacheContext ctx = new MemcacheContext(store, MemcacheSettings.defaults(), ServerStatsSource.NONE);
         getParser = new CommandProcessor(ctx, getOutput, reply -> {
-        }).parser;
+        }).newParser();
     }
 
     static String key(int i) {
@@ -112,11 +112,11 @@ public class MemcacheBench {
         return lines;
     }
 
-    /** A lookup of a key where a command line holds it: the probe key copies and hashes it in place. */
+    /** A lookup of a key where a command line holds it: hashed and compared in place, the hit not read. */
     @Benchmark
-    public Object lookup() {
+    public boolean lookup() {
         next = (next + 7919) % KEYS;
-        return store.get(ItemKey.probe().set(lookupLine, lookupOffsets[next], 12), true);
+        return store.get(lookupLine, lookupOffsets[next], 12, true, view, null);
     }
 
     /**
@@ -133,14 +133,8 @@ public class MemcacheBench {
     }
 
     @Benchmark
-    public Object storeGet() {
+    public long storeSet() {
         next = (next + 7919) % KEYS;
-        return store.get(keys[next], true);
-    }
-
-    @Benchmark
-    public Object storeSet() {
-        next = (next + 7919) % KEYS;
-        return store.store(StoreMode.SET, keys[next], value, 0, 0, 0, 0, false);
+        return store.store(StoreMode.SET, keys[next], 0, keys[next].length, value, value.length, 0, 0, 0, 0, false);
     }
 }

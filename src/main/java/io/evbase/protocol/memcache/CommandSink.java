@@ -15,8 +15,11 @@ interface CommandSink {
      */
     void onCommandLine(RequestParser parser, byte[] line, int length);
 
-    /** The data block asked for with {@link RequestParser#expectValue}, complete, its two trailing bytes included. */
-    void onValue(RequestParser parser, byte[] data);
+    /**
+     * The data block asked for with {@link RequestParser#expectValue}, complete, its two trailing bytes included:
+     * {@code data[0, length)}, which may be the parser's scratch, valid only during the call.
+     */
+    void onValue(RequestParser parser, byte[] data, int length);
 
     /**
      * The short data block asked for with {@link RequestParser#expectInline}, whole, its two trailing bytes

@@ -15,8 +15,8 @@ import java.util.function.BooleanSupplier;
  * The memcached-compatible cache as an evbase protocol: memcached 1.6's text protocol (classic and meta commands)
  * over a {@link MemcacheStore} shared by every loop.
  *
- * <p>Each connection gets a {@link MemcacheSession}: a {@link RequestParser} (the state machine) feeding a
- * {@link CommandProcessor} (the commands). Its {@code onRead} handles every complete request in the input and writes
+ * <p>Each connection gets a {@link MemcacheSession}, which owns a {@link RequestParser} (the state machine) that
+ * feeds a {@link CommandProcessor} (the commands). Its {@code onRead} handles every complete request in the input and writes
  * the replies to the output, which the connection sends in one write after the callback, so pipelined requests
  * get batched replies. It stops while the connection is unwritable (the peer does not read), also in the middle of
  * a multiget's reply, and goes on when the connection turns writable again or, when the flush after the callback
@@ -79,11 +79,11 @@ public final class MemcacheHandler implements ProtocolHandler<MemcacheHandler.Me
     }
 
     /** One connection's protocol state. Threading: its connection's loop thread only. */
-    public final class MemcacheSession implements Session, StatsReporter.Async {
+    public final class MemcacheSession implements Session, StatsReporter.Async, BooleanSupplier {
 
         private final Connection connection;
-        private final CommandProcessor processor;
-        private final BooleanSupplier writable;
+        private final CommandProcessor commands;
+        private final RequestParser parser;
         /** A task to go on after a pause is posted and has not run yet. */
         private boolean resumePosted;
         /** The last drive stopped because the output was full. */
@@ -95,8 +95,8 @@ public final class MemcacheHandler implements ProtocolHandler<MemcacheHandler.Me
 
         MemcacheSession(Connection connection) {
             this.connection = connection;
-            this.processor = new CommandProcessor(ctx, connection.output(), this, connection::bytesWritten);
-            this.writable = connection::isWritable;
+            this.commands = new CommandProcessor(ctx, connection.output(), this, connection::bytesWritten);
+            this.parser = commands.newParser();
         }
 
         @Override
@@ -114,12 +114,12 @@ public final class MemcacheHandler implements ProtocolHandler<MemcacheHandler.Me
         @Override
         public void onClose(CloseReason reason) {
             account();
-            processor.close(); // a value still arriving gives its charge back
+            commands.close(); // a value still arriving gives its charge back
             stats().currConnections.decrement();
         }
 
         void drive() {
-            RequestParser.Result r = processor.parser.process(connection.input(), writable);
+            RequestParser.Result r = parser.process(connection.input(), this);
             if (r == RequestParser.Result.QUIT) {
                 connection.close();
             } else if (r == RequestParser.Result.CLOSE) {
@@ -133,8 +133,7 @@ public final class MemcacheHandler implements ProtocolHandler<MemcacheHandler.Me
             }
             syncReferencesLater();
             // A value being received (or swallowed) has left the input: the read timeout must still see it.
-            RequestParser.State state = processor.parser.state();
-            connection.requestInProgress(state == RequestParser.State.VALUE || state == RequestParser.State.SWALLOW);
+            connection.requestInProgress(parser.isMidRequest());
             account();
         }
 
@@ -162,7 +161,7 @@ public final class MemcacheHandler implements ProtocolHandler<MemcacheHandler.Me
          * last look and, while some remain, looks again a little later (the socket drains without calling back).
          */
         void syncReferencesLater() {
-            if (processor.syncReferences() == 0 || referenceCheck) {
+            if (commands.syncReferences() == 0 || referenceCheck) {
                 return;
             }
             referenceCheck = true;
@@ -171,6 +170,12 @@ public final class MemcacheHandler implements ProtocolHandler<MemcacheHandler.Me
                 referenceCheck = false;
                 syncReferencesLater();
             }), REFERENCE_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        }
+
+        /** Whether the parser may go on: the connection takes more output (the parser's continue test). */
+        @Override
+        public boolean getAsBoolean() {
+            return connection.isWritable();
         }
 
         /** Adds the connection's byte counts since the last look to the shared totals. */
@@ -204,7 +209,7 @@ public final class MemcacheHandler implements ProtocolHandler<MemcacheHandler.Me
         }
 
         private void resume() {
-            processor.parser.resume();
+            parser.resume();
             drive();
         }
     }

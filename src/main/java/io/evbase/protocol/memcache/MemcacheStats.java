@@ -10,7 +10,6 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class MemcacheStats {
 
-    final LongAdder cmdGet = new LongAdder();
     final LongAdder cmdSet = new LongAdder();
     final LongAdder cmdFlush = new LongAdder();
     final LongAdder cmdTouch = new LongAdder();
@@ -45,7 +44,7 @@ public final class MemcacheStats {
     final LongAdder authCmds = new LongAdder();
     final LongAdder authErrors = new LongAdder();
 
-    private final LongAdder[] resettable = {cmdGet, cmdSet, cmdFlush, cmdTouch, cmdMeta, getHits, getMisses,
+    private final LongAdder[] resettable = {cmdSet, cmdFlush, cmdTouch, cmdMeta, getHits, getMisses,
         getExpired, getFlushed, deleteHits, deleteMisses, incrHits, incrMisses, decrHits, decrMisses, casHits,
         casMisses, casBadval, touchHits, touchMisses, storeTooLarge, storeNoMemory, totalItems, evictions,
         evictedUnfetched, expiredUnfetched, reclaimed, totalConnections, bytesRead, bytesWritten, connYields, authCmds, authErrors};
@@ -55,6 +54,11 @@ public final class MemcacheStats {
         for (LongAdder a : resettable) {
             a.reset();
         }
+    }
+
+    /** memcached's cmd_get: every key a retrieval looked up, a hit or a miss (so not counted on its own). */
+    public long cmdGet() {
+        return getHits.sum() + getMisses.sum();
     }
 
     public long getHits() {

@@ -1,60 +1,69 @@
 package io.evbase.protocol.memcache;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
-import com.github.benmanes.caffeine.cache.RemovalCause;
-import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The cache every loop shares: a Caffeine cache (W-TinyLFU admission and eviction) bounded by a memory limit that
- * counts each item's key, value and a fixed per-item overhead, with memcached's expiry, flush and CAS semantics
- * layered on top.
+ * The cache every loop shares: items packed in large arrays ({@link Segments}), found through a striped hash index
+ * of {@code long}s ({@link ItemIndex}), evicted by S3-FIFO, with memcached's expiry, flush and CAS semantics.
  *
- * <p>Why Caffeine: its admission filter keeps the frequently used items when a burst of one-hit wonders arrives,
- * which is where memcached's segmented LRU loses hits (the measured hit ratios are in the README). Reads are
- * lock-free; every read-modify-write command runs inside {@link ConcurrentMap#compute}, which locks one hash bin,
- * so each key's commands are atomic without any global lock.
+ * <h2>Memory</h2>
+ * An item costs its 28-byte header ({@link ItemLayout}), its key and its value in a segment, plus its index entry
+ * (8 bytes at 40 to 80 % load) and a share of the ghost table (2 to 4 bytes): no object per item, so the collector
+ * sees a few thousand arrays whatever the item count. The memory limit counts the segments' arrays (as memcached's
+ * {@code -m} counts its slab pages); the index and ghosts come on top (about 15 bytes per item).
+ *
+ * <h2>Eviction: S3-FIFO</h2>
+ * New items enter the small queue (about a tenth of the memory); the main queue holds items asked for again. When
+ * room is needed, the oldest segment of the small queue (while it holds more than its share) or else of the main
+ * queue is walked: an item of the small queue that was read since it was stored moves to the main queue, one that
+ * was not is evicted and its key's fingerprint remembered as a ghost ({@link Ghosts}), so that if it is stored
+ * again soon it goes straight to the main queue; an item of the main queue read since the last walk is kept (its
+ * hit count decremented), the others are evicted. One-hit wonders and scans pass through the small queue without
+ * pushing out the hot set, which memcached's segmented LRU only partly resists. Expired and flushed items are
+ * reclaimed by the same walk.
+ *
+ * <h2>Concurrency</h2>
+ * Every command on a key holds its index stripe's lock for the whole read-modify-write (lookup, checks, append of
+ * the new item, link), so each key's commands are atomic, and commands on keys of different stripes never wait for
+ * each other. Readers copy a value out under the lock (or, for an item in a segment of its own, queue the array,
+ * which is never reused), so eviction can reuse a segment as soon as it has unlinked its items. Eviction runs on the
+ * thread that needs room, never holding a stripe lock while it looks for a segment; no thread waits for another's
+ * eviction.
  *
  * <p>Time is memcached's: seconds relative to a process start set 62 seconds before construction (as memcached
  * does), so the expiry rules port unchanged: 0 never expires, up to 30 days is relative, beyond is absolute unix
  * time (at or before the process start means already expired), negative means already expired. An expired or
- * flushed item is invisible from that second on; the cache reclaims its memory through its own expiry timer or
- * on the next access, whichever comes first.
+ * flushed item is invisible from that second on; its memory is reclaimed when it is next asked for or when eviction
+ * walks its segment.
  *
- * <p>Values in flight (declared by a storage command, not yet received) are charged to the same limit before
- * their arrays are allocated, through {@link #chargeValue}: see {@link InFlightValues}.
+ * <p>Values in flight (declared by a storage command, not yet received) are charged to the same limit before their
+ * arrays are allocated, through {@link #chargeValue}: see {@link InFlightValues}.
  *
- * <p>Threading: thread-safe. Cache maintenance runs on the calling thread ({@code executor(Runnable::run)}) so
- * that eviction keeps pace with writes and never needs a background thread; it is amortised and non-blocking
- * (Caffeine only tries its maintenance lock).
+ * <p>Threading: thread-safe.
  */
 public final class MemcacheStore {
 
     public static final long DEFAULT_MEMORY_LIMIT = 64L << 20;
     public static final int DEFAULT_MAX_ITEM_SIZE = 1 << 20;
-    /**
-     * Bytes charged per item on top of its key and value: the JVM objects behind one entry (the cache node, the
-     * hash-table node, the key and item objects and two array headers), measured at about this size with
-     * compressed oops.
-     */
-    public static final int ITEM_OVERHEAD = 160;
+    /** Bytes each item takes in its segment beyond its key and value: the header ({@link ItemLayout}). */
+    public static final int ITEM_OVERHEAD = ItemLayout.HEADER;
     /** The memory limit may be at most 1/HEAP_SHARE of the JVM's maximum heap. */
     public static final int HEAP_SHARE = 2;
     /** memcached's REALTIME_MAXDELTA: exptimes up to 30 days are relative. */
     static final long REALTIME_MAXDELTA = 60L * 60 * 24 * 30;
     /** memcached's ITEM_UPDATE_INTERVAL. */
     static final long ITEM_UPDATE_INTERVAL = 60;
+    /** Share of the memory the small queue may hold before eviction walks it rather than the main queue. */
+    static final double SMALL_SHARE = 0.1;
 
     private final MemcacheClock clock;
     private final long processStarted;
     private final int maxItemSize;
     private volatile long memoryLimit;
     private final MemcacheStats stats;
-    private final Cache<ItemKey, Item> cache;
-    private final ConcurrentMap<ItemKey, Item> map;
+    private final ItemIndex index = new ItemIndex();
+    private final Segments segments;
+    private final Ghosts ghosts = new Ghosts();
     private final AtomicLong casIds = new AtomicLong();
     private final InFlightValues inFlight;
     private final ValueReferences references = new ValueReferences(() -> this.memoryLimit);
@@ -67,6 +76,11 @@ public final class MemcacheStore {
     }
 
     public MemcacheStore(long memoryLimit, int maxItemSize, MemcacheClock clock) {
+        this(memoryLimit, maxItemSize, clock, Segments.slabBytes());
+    }
+
+    /** A store whose segments are cut from slabs of {@code slabBytes} when it is large enough (tests). */
+    MemcacheStore(long memoryLimit, int maxItemSize, MemcacheClock clock, int slabBytes) {
         if (memoryLimit <= 0 || maxItemSize <= 0) {
             throw new IllegalArgumentException("memory limit and max item size must be positive");
         }
@@ -75,16 +89,8 @@ public final class MemcacheStore {
         this.maxItemSize = maxItemSize;
         this.memoryLimit = memoryLimit;
         this.stats = new MemcacheStats();
-        this.cache = Caffeine.newBuilder()
-                .maximumWeight(memoryLimit)
-                .weigher((ItemKey k, Item v) -> (int) Math.min(Integer.MAX_VALUE, weight(k.length(), v.data.length)))
-                .expireAfter(new ItemExpiry())
-                .ticker(clock::nanoTime)
-                .executor(Runnable::run)
-                .evictionListener(this::evicted)
-                .build();
-        this.map = cache.asMap();
-        this.inFlight = new InFlightValues(() -> this.memoryLimit, this::applyMaximum);
+        this.segments = new Segments(memoryLimit, slabBytes);
+        this.inFlight = new InFlightValues(() -> this.memoryLimit, this::applyBudget);
     }
 
     public MemcacheStats stats() {
@@ -107,27 +113,28 @@ public final class MemcacheStore {
 
     /**
      * The largest memory limit a heap of {@code maxHeap} bytes ({@code Runtime.maxMemory()}) may give the store:
-     * half of it. The limit counts the store's estimate of each item's cost (key, value and
-     * {@link #ITEM_OVERHEAD}), which the JVM's real cost exceeds for small items and for values the collector
-     * places in regions of their own; the other half holds that excess, the rest of the server (connections,
-     * Spring, the actuator) and the collector's working room.
+     * half of it. The segments take the limit; the other half holds the index and ghosts (about 15 bytes per item),
+     * the rest of the server (connections, Spring, the actuator) and the collector's working room.
      */
     public static long maxMemoryLimit(long maxHeap) {
         return maxHeap / HEAP_SHARE;
     }
 
-    /** The cache holds items up to the limit less what values in flight have carved out of it. */
-    private void applyMaximum(long carved) {
-        long max = Math.max(0, memoryLimit - carved);
-        cache.policy().eviction().ifPresent(e -> e.setMaximum(max));
+    /** The segments may take the limit less what values in flight have carved out of it; evicts down to that. */
+    private void applyBudget(long carved) {
+        segments.setBudget(Math.max(0, memoryLimit - carved));
+        segments.trimFree();
+        while (segments.overBudget() && evictOne()) {
+            segments.trimFree();
+        }
     }
 
     /**
      * Charges a value about to be received, before its array is allocated (memcached takes the item from its slab
-     * budget when it parses the command line): the bytes its item will weigh, carved out of the memory limit, so
-     * the cache evicts to make room. Returns the charge to give back with {@link #releaseValue} once the value is
-     * stored or dropped, or -1 when values in flight already hold their share of the limit (the caller answers
-     * {@code SERVER_ERROR out of memory storing object}).
+     * budget when it parses the command line): the bytes its item will take, carved out of the memory limit. Returns
+     * the charge to give back with {@link #releaseValue} once the value is stored or dropped, or -1 when values in
+     * flight already hold their share of the limit (the caller answers {@code SERVER_ERROR out of memory storing
+     * object}).
      *
      * @param nbytes the data block's length, its CRLF included
      */
@@ -160,16 +167,30 @@ public final class MemcacheStore {
 
     /** Items held, expired ones not yet reclaimed included (as memcached's curr_items). */
     public long itemCount() {
-        return cache.estimatedSize();
+        return index.count();
     }
 
-    /** Bytes charged against the memory limit. */
+    /** Bytes of the items held: headers, keys and values in their segments (memcached's {@code bytes}). */
     public long bytesUsed() {
-        return cache.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L);
+        return index.bytes();
+    }
+
+    /** Bytes of segment arrays allocated, at most the memory limit (memcached's {@code total_malloced}). */
+    public long bytesAllocated() {
+        return segments.allocated();
+    }
+
+    /** Bytes the index and the ghost table take beside the segments. */
+    public long indexBytes() {
+        return index.tableBytes() + 2L * ghosts.capacity();
     }
 
     static long weight(int keyLength, long dataLength) {
         return ITEM_OVERHEAD + (long) keyLength + dataLength;
+    }
+
+    static long hash(byte[] key, int offset, int length) {
+        return SipHash.KEYS.hash(key, offset, length);
     }
 
     // ---------------------------------------------------------------- time
@@ -201,35 +222,52 @@ public final class MemcacheStore {
         return casIds.incrementAndGet();
     }
 
-    // ---------------------------------------------------------------- liveness
+    // ---------------------------------------------------------------- liveness (under the key's lock)
 
-    private boolean flushed(Item it, long now) {
+    private boolean flushed(byte[] a, int at, long now) {
         long live = oldestLive;
         if (live == 0 || live > now) {
             return false;
         }
         long horizonCas = oldestCas;
-        return it.time <= live || (horizonCas != 0 && it.cas != 0 && it.cas < horizonCas);
+        long cas = ItemLayout.cas(a, at);
+        return ItemLayout.time(a, at) <= live || (horizonCas != 0 && cas != 0 && cas < horizonCas);
     }
 
-    /** The item if it is neither flushed nor expired, counting the ones found dead (memcached's do_item_get). */
-    private Item live(Item it, long now) {
-        if (it == null) {
-            return null;
-        }
-        if (flushed(it, now)) {
+    private boolean expired(byte[] a, int at, long now) {
+        long exp = ItemLayout.exptime(a, at);
+        return exp != 0 && exp <= now;
+    }
+
+    /** Whether the item is neither flushed nor expired, counting the ones found dead (memcached's do_item_get). */
+    private boolean alive(byte[] a, int at, long now) {
+        if (flushed(a, at, now)) {
             stats.getFlushed.increment();
-            return null;
+            return false;
         }
-        if (it.exptime != 0 && it.exptime <= now) {
+        if (expired(a, at, now)) {
             stats.getExpired.increment();
-            return null;
+            return false;
         }
-        return it;
+        return true;
     }
 
     /** Marks a fetch: the item was hit, and hit twice it counts as recently used (memcached's do_item_bump). */
-    void bump(Item it, long now) {
+    private static void bump(byte[] a, int at, long now) {
+        int bits = ItemLayout.bits(a, at);
+        if ((bits & ItemLayout.FETCHED) == 0) {
+            ItemLayout.bits(a, at, bits | ItemLayout.FETCHED);
+        } else if (ItemLayout.time(a, at) != now) {
+            ItemLayout.time(a, at, now);
+        }
+        int f = ItemLayout.freq(a, at);
+        if (f < ItemLayout.MAX_FREQ) {
+            ItemLayout.freq(a, at, f + 1);
+        }
+    }
+
+    /** {@link #bump(byte[], int, long)} for an item a {@link #compute} function returns. */
+    static void bump(Item it, long now) {
         if (!it.fetched) {
             it.fetched = true;
         } else if (it.time != now) {
@@ -237,167 +275,413 @@ public final class MemcacheStore {
         }
     }
 
+    private void unlinkAt(ItemIndex.Stripe s, int slot, byte[] a, int at) {
+        s.remove(slot);
+        s.bytes -= ItemLayout.size(a, at);
+    }
+
     // ---------------------------------------------------------------- reads
 
-    /** The live item under {@code key}, or null. {@code bump} records the access (off for meta's {@code u}). */
-    Item get(ItemKey key, boolean bump) {
-        Item it = map.get(key);
-        if (it == null) {
-            return null;
-        }
-        long now = now();
-        Item alive = live(it, now);
-        if (alive == null) {
-            map.remove(key, it); // reclaim now, unless someone replaced it meanwhile
-            return null;
-        }
-        if (bump) {
-            bump(alive, now);
-        }
-        return alive;
+    /** What reads a hit, under its key's lock ({@link #get}). */
+    @FunctionalInterface
+    interface ItemReader {
+        void read(ItemView item);
     }
 
     /**
-     * The atomic primitive every read-modify-write command is built on: {@code f} sees the live item (dead ones
-     * appear as null and are dropped) and returns the item to keep, a replacement, or null to remove it. It runs
-     * under the key's bin lock, so it must be short and must not touch other keys.
+     * Looks {@code key[offset, offset + length)} up, hashing it where it lies; on a hit (neither expired nor flushed)
+     * calls {@code reader} (if not null) with {@code view} showing the item, under the key's lock, and returns true.
+     *
+     * @param bump whether the access counts (memcached's bump; off for meta's {@code u} flag and {@code me})
      */
-    Item compute(ItemKey key, LiveFunction f) {
-        return map.compute(key, (k, cur) -> {
-            long now = now();
-            Item old = live(cur, now);
-            return f.apply(old, now);
-        });
-    }
-
-    /** The function {@link #compute} applies. */
-    @FunctionalInterface
-    interface LiveFunction {
-        Item apply(Item live, long now);
-    }
-
-    // ---------------------------------------------------------------- classic commands
-
-    /** touch and gat: sets a new expiry on a live item, keeping its CAS; returns the updated item or null. */
-    Item touch(ItemKey key, long exptime) {
-        Item[] result = new Item[1];
-        compute(key, (old, now) -> {
-            if (old == null) {
-                return null;
+    boolean get(byte[] key, int offset, int length, boolean bump, ItemView view, ItemReader reader) {
+        long h = hash(key, offset, length);
+        ItemIndex.Stripe s = index.stripe(h);
+        synchronized (s) {
+            int slot = s.find(ItemIndex.fingerprint(h), segments, key, offset, length);
+            if (slot < 0) {
+                return false;
             }
-            bump(old, now);
-            Item updated = old.withExptime(exptime);
-            result[0] = updated;
-            return updated;
-        });
-        return result[0];
+            long loc = ItemIndex.location(s.entryAt(slot));
+            byte[] a = segments.array(loc);
+            int at = segments.at(loc);
+            long now = now();
+            if (!alive(a, at, now)) {
+                unlinkAt(s, slot, a, at);
+                return false;
+            }
+            view.fetchedBefore = (ItemLayout.bits(a, at) & ItemLayout.FETCHED) != 0;
+            view.timeBefore = ItemLayout.time(a, at);
+            if (bump) {
+                bump(a, at, now);
+            }
+            if (reader != null) {
+                view.set(a, at, segments.ownArray(a));
+                try {
+                    reader.read(view);
+                } finally {
+                    view.clear();
+                }
+            }
+            return true;
+        }
     }
 
-    /** The outcome of {@link #store}: the result and, when stored, the new item's CAS. */
-    record StoreOutcome(StoreResult result, Item item) {
+    /**
+     * touch and gat: sets a new expiry on a live item, keeping its CAS, counting the access; calls {@code reader}
+     * (may be null) with the updated item under the key's lock. False on a miss.
+     */
+    boolean touch(byte[] key, int offset, int length, long exptime, ItemView view, ItemReader reader) {
+        long h = hash(key, offset, length);
+        ItemIndex.Stripe s = index.stripe(h);
+        synchronized (s) {
+            int slot = s.find(ItemIndex.fingerprint(h), segments, key, offset, length);
+            if (slot < 0) {
+                return false;
+            }
+            long loc = ItemIndex.location(s.entryAt(slot));
+            Segments.Segment seg = segments.segment(loc);
+            byte[] a = seg.array;
+            int at = segments.at(loc);
+            long now = now();
+            if (!alive(a, at, now)) {
+                unlinkAt(s, slot, a, at);
+                return false;
+            }
+            bump(a, at, now);
+            ItemLayout.exptime(a, at, exptime);
+            if (reader != null) {
+                view.set(a, at, seg.jumbo);
+                try {
+                    reader.read(view);
+                } finally {
+                    view.clear();
+                }
+            }
+            return true;
+        }
     }
+
+    // ---------------------------------------------------------------- storage commands
+
+    // What store() returns when it did not store: negative numbers (a stored item's CAS is positive).
+    static final long NOT_STORED = -1;
+    static final long EXISTS = -2;
+    static final long NOT_FOUND = -3;
+    static final long NO_MEMORY = -4;
+    /** tryStore's answer when it needs room made first. */
+    private static final long NEEDS_ROOM = -5;
+
+    /** The result a {@link #store} outcome stands for. */
+    static StoreResult result(long outcome) {
+        if (outcome > 0) {
+            return StoreResult.STORED;
+        }
+        return switch ((int) outcome) {
+            case (int) NOT_STORED -> StoreResult.NOT_STORED;
+            case (int) EXISTS -> StoreResult.EXISTS;
+            case (int) NOT_FOUND -> StoreResult.NOT_FOUND;
+            default -> StoreResult.NO_MEMORY;
+        };
+    }
+
+    /** Thrown by {@link #compute} when no room can be made for the item it would store. */
+    static final class NoMemoryException extends RuntimeException {
+        NoMemoryException() {
+            super("SERVER_ERROR out of memory storing object", null, false, false);
+        }
+    }
+
+    /** What a storage attempt found it lacked: room of {@code size} bytes in {@code queue}. */
+    private record Room(int queue, int size) {
+    }
+
+    /** Per thread: the room the last {@link #tryStore} of this thread needed. */
+    private static final ThreadLocal<int[]> NEEDED = ThreadLocal.withInitial(() -> new int[2]);
 
     /**
      * Stores an item under {@code mode}, memcached's do_store_item: the CAS test applies to every mode (append and
      * prepend accept a matching or absent CAS), append and prepend keep the old item's flags and expiry, add
      * counts as an access of the item it refuses to replace.
      *
-     * @param data     the value with its CRLF
-     * @param reqCas   the CAS the client compared against, 0 for none
-     * @param setStale meta's {@code I} flag: a CAS older than the item's stores the value marked stale
+     * @param data       the value with its CRLF: {@code data[0, dataLength)}
+     * @param reqCas     the CAS the client compared against, 0 for none
+     * @param setStale   meta's {@code I} flag: a CAS older than the item's stores the value marked stale
+     * @return the new item's CAS when stored, else {@link #NOT_STORED}, {@link #EXISTS}, {@link #NOT_FOUND} or
+     *         {@link #NO_MEMORY} (see {@link #result})
      */
-    StoreOutcome store(StoreMode mode, ItemKey key, byte[] data, int flags, long exptime, int bits, long reqCas,
-            boolean setStale) {
-        StoreOutcome[] out = new StoreOutcome[1];
-        compute(key, (old, now) -> {
-            if (old != null) {
+    long store(StoreMode mode, byte[] key, int offset, int length, byte[] data, int dataLength, int flags,
+            long exptime, int bits, long reqCas, boolean setStale) {
+        long h = hash(key, offset, length);
+        while (true) {
+            long r = tryStore(h, mode, key, offset, length, data, dataLength, flags, exptime, bits, reqCas, setStale);
+            if (r != NEEDS_ROOM) {
+                return r;
+            }
+            int[] room = NEEDED.get();
+            if (!makeRoom(room[0], room[1])) {
+                return NO_MEMORY;
+            }
+        }
+    }
+
+    private long tryStore(long h, StoreMode mode, byte[] key, int offset, int length, byte[] data, int dataLength,
+            int flags, long exptime, int bits, long reqCas, boolean setStale) {
+        ItemIndex.Stripe s = index.stripe(h);
+        int fp = ItemIndex.fingerprint(h);
+        synchronized (s) {
+            long now = now();
+            int slot = s.find(fp, segments, key, offset, length);
+            byte[] a = null;
+            int at = 0;
+            Segments.Segment seg = null;
+            if (slot >= 0) {
+                long loc = ItemIndex.location(s.entryAt(slot));
+                seg = segments.segment(loc);
+                a = seg.array;
+                at = segments.at(loc);
+                if (!alive(a, at, now)) {
+                    unlinkAt(s, slot, a, at);
+                    slot = -1;
+                }
+            }
+            byte[] value = data;
+            int valueLength = dataLength - 2;
+            int storeFlags = flags;
+            long storeExptime = exptime;
+            int storeBits = bits;
+            if (slot >= 0) {
+                long oldCas = ItemLayout.cas(a, at);
                 boolean casNone = reqCas == 0;
-                boolean casMatch = !casNone && reqCas == old.cas;
-                boolean casStale = !casNone && !casMatch && setStale && Long.compareUnsigned(reqCas, old.cas) < 0;
+                boolean casMatch = !casNone && reqCas == oldCas;
                 switch (mode) {
                     case ADD -> {
-                        old.time = now;
-                        out[0] = new StoreOutcome(StoreResult.NOT_STORED, null);
-                        return old;
+                        ItemLayout.time(a, at, now);
+                        return NOT_STORED;
                     }
                     case CAS -> {
-                        if (casMatch) {
-                            stats.casHits.increment();
-                            return stored(out, new Item(key, data, flags, exptime, nextCas(), bits, now));
-                        }
+                        boolean casStale = !casNone && !casMatch && setStale && Long.compareUnsigned(reqCas, oldCas) < 0;
                         if (casStale) {
-                            stats.casHits.increment();
-                            int b = bits | Item.STALE | (old.tokenSent() ? Item.TOKEN_SENT : 0);
-                            return stored(out, new Item(key, data, flags, old.exptime, nextCas(), b, now));
+                            int oldBits = ItemLayout.bits(a, at);
+                            storeBits = bits | Item.STALE | (oldBits & Item.TOKEN_SENT);
+                            storeExptime = ItemLayout.exptime(a, at);
+                        } else if (!casMatch) {
+                            stats.casBadval.increment();
+                            return EXISTS;
                         }
-                        stats.casBadval.increment();
-                        out[0] = new StoreOutcome(StoreResult.EXISTS, null);
-                        return old;
                     }
                     case APPEND, PREPEND -> {
                         if (!casNone && !casMatch) {
-                            out[0] = new StoreOutcome(StoreResult.EXISTS, null);
-                            return old;
+                            return EXISTS;
                         }
-                        long combined = (long) old.data.length + data.length - 2;
-                        if (!ItemSizes.sizeOk(key.length(), old.flags, combined, maxItemSize)
-                                || weight(key.length(), combined) > memoryLimit) {
-                            out[0] = new StoreOutcome(StoreResult.NOT_STORED, null); // memcached: alloc fails
-                            return old;
+                        int oldLength = ItemLayout.valueLength(a, at);
+                        long combined = (long) oldLength + valueLength;
+                        int oldFlags = ItemLayout.flags(a, at);
+                        if (!ItemSizes.sizeOk(length, oldFlags, combined + 2, maxItemSize)
+                                || weight(length, combined + 2) > memoryLimit) {
+                            return NOT_STORED; // memcached: the allocation fails
                         }
-                        byte[] joined = new byte[(int) combined];
+                        byte[] joined = new byte[(int) combined + 2];
+                        int oldValue = ItemLayout.valueOffset(a, at);
                         if (mode == StoreMode.APPEND) {
-                            System.arraycopy(old.data, 0, joined, 0, old.data.length - 2);
-                            System.arraycopy(data, 0, joined, old.data.length - 2, data.length);
+                            System.arraycopy(a, oldValue, joined, 0, oldLength);
+                            System.arraycopy(data, 0, joined, oldLength, dataLength);
                         } else {
-                            System.arraycopy(data, 0, joined, 0, data.length - 2);
-                            System.arraycopy(old.data, 0, joined, data.length - 2, old.data.length);
+                            System.arraycopy(data, 0, joined, 0, valueLength);
+                            System.arraycopy(a, oldValue, joined, valueLength, oldLength);
+                            joined[joined.length - 2] = '\r';
+                            joined[joined.length - 1] = '\n';
                         }
-                        return stored(out, new Item(key, joined, old.flags, old.exptime, nextCas(),
-                                bits & Item.KEY_BINARY, now));
+                        value = joined;
+                        valueLength = (int) combined;
+                        storeFlags = oldFlags;
+                        storeExptime = ItemLayout.exptime(a, at);
+                        storeBits = bits & Item.KEY_BINARY;
                     }
                     default -> {
-                        return stored(out, new Item(key, data, flags, exptime, nextCas(), bits, now));
+                        // SET, REPLACE: the new item replaces the old
                     }
                 }
+            } else if (mode == StoreMode.CAS) {
+                stats.casMisses.increment();
+                return NOT_FOUND;
+            } else if (mode != StoreMode.ADD && mode != StoreMode.SET) {
+                return NOT_STORED;
             }
-            switch (mode) {
-                case ADD, SET -> {
-                    return stored(out, new Item(key, data, flags, exptime, nextCas(), bits, now));
-                }
-                case CAS -> {
-                    stats.casMisses.increment();
-                    out[0] = new StoreOutcome(StoreResult.NOT_FOUND, null);
-                    return null;
-                }
-                default -> {
-                    out[0] = new StoreOutcome(StoreResult.NOT_STORED, null);
-                    return null;
-                }
+            int size = ItemLayout.size(length, valueLength);
+            int queue = seg != null && slot >= 0 ? seg.queue : ghosts.has(h) ? Segments.MAIN : Segments.SMALL;
+            int freq = slot >= 0 ? ItemLayout.freq(a, at) : 0;
+            long cas = nextCas();
+            if (!link(s, slot, fp, h, size, queue, freq, key, offset, length, value, valueLength, storeFlags,
+                    storeExptime, cas, storeBits, now)) {
+                int[] room = NEEDED.get();
+                room[0] = queue;
+                room[1] = size;
+                return NEEDS_ROOM;
             }
-        });
-        return out[0];
+            if (mode == StoreMode.CAS) {
+                stats.casHits.increment();
+            }
+            stats.totalItems.increment();
+            return cas;
+        }
     }
 
-    private Item stored(StoreOutcome[] out, Item it) {
-        stats.totalItems.increment();
-        out[0] = new StoreOutcome(StoreResult.STORED, it);
-        return it;
+    /**
+     * Writes a new item and links it in place of the entry at {@code slot} (or as a new entry when -1); the caller
+     * holds the stripe's lock. False, with nothing changed, when there is no room without eviction.
+     */
+    private boolean link(ItemIndex.Stripe s, int slot, int fp, long h, int size, int queue, int freq, byte[] key,
+            int keyOffset, int keyLength, byte[] value, int valueLength, int flags, long exptime, long cas, int bits,
+            long time) {
+        boolean jumbo = size > segments.jumboThreshold;
+        long to = jumbo ? segments.reserveJumbo(size) : segments.reserve(queue, size, false);
+        if (to < 0) {
+            return false;
+        }
+        byte[] dst = segments.array(to);
+        int at = segments.at(to);
+        ItemLayout.write(dst, at, key, keyOffset, keyLength, value, valueLength, flags, exptime, cas, bits, time,
+                freq);
+        long entry = ItemIndex.entry(fp, to);
+        boolean linked = true;
+        if (slot >= 0) {
+            long old = ItemIndex.location(s.entryAt(slot));
+            s.bytes -= ItemLayout.size(segments.array(old), segments.at(old));
+            s.replace(slot, entry);
+        } else {
+            linked = s.insert(entry);
+        }
+        if (linked) {
+            s.bytes += size;
+            if (queue == Segments.MAIN && slot < 0) {
+                ghosts.take(h);
+            }
+        }
+        segments.unpin(to);
+        if (jumbo) {
+            segments.enqueueJumbo(to, queue); // dead at once if it was not linked: eviction reclaims it
+        }
+        return linked;
     }
 
     /** Removes whatever is under {@code key} (a failed set must not leave the old value visible). */
-    void unlink(ItemKey key) {
-        map.remove(key);
+    void unlink(byte[] key, int offset, int length) {
+        long h = hash(key, offset, length);
+        ItemIndex.Stripe s = index.stripe(h);
+        synchronized (s) {
+            int slot = s.find(ItemIndex.fingerprint(h), segments, key, offset, length);
+            if (slot >= 0) {
+                long loc = ItemIndex.location(s.entryAt(slot));
+                unlinkAt(s, slot, segments.array(loc), segments.at(loc));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- read-modify-write
+
+    /**
+     * The function {@link #compute} applies: it sees a snapshot of the live item (null if there is none, dead ones
+     * dropped) and returns the item to keep (the snapshot itself), a changed copy ({@link Item#copy}: with no new
+     * data the stored item's header is updated in place), a new item, or null to remove it.
+     *
+     * <p>It runs under the key's lock and may run more than once (again after room was made for what it returned),
+     * so it must be short, touch no other key, and have no effect but its result and state it resets each time.
+     */
+    @FunctionalInterface
+    interface ItemFunction {
+        Item apply(Item live, long now);
+    }
+
+    /**
+     * The atomic primitive every other read-modify-write command is built on: runs {@code f} on the live item under
+     * the key's lock and applies its result. Returns that result, its value loaded if {@code loadValue}.
+     *
+     * @throws NoMemoryException when the item {@code f} returned cannot be given room
+     */
+    Item compute(byte[] key, int offset, int length, boolean loadValue, ItemFunction f) {
+        long h = hash(key, offset, length);
+        ItemIndex.Stripe s = index.stripe(h);
+        int fp = ItemIndex.fingerprint(h);
+        while (true) {
+            Room room = null;
+            Item result;
+            synchronized (s) {
+                long now = now();
+                int slot = s.find(fp, segments, key, offset, length);
+                Item live = null;
+                byte[] a = null;
+                int at = 0;
+                Segments.Segment seg = null;
+                if (slot >= 0) {
+                    long loc = ItemIndex.location(s.entryAt(slot));
+                    seg = segments.segment(loc);
+                    a = seg.array;
+                    at = segments.at(loc);
+                    if (alive(a, at, now)) {
+                        live = Item.snapshot(a, at);
+                    } else {
+                        unlinkAt(s, slot, a, at);
+                        slot = -1;
+                    }
+                }
+                try {
+                    result = f.apply(live, now);
+                    if (result == null) {
+                        if (live != null) {
+                            unlinkAt(s, slot, a, at);
+                        }
+                    } else if (live != null && result.keepsValueOf(live)) {
+                        ItemLayout.flags(a, at, result.flags);
+                        ItemLayout.exptime(a, at, result.exptime);
+                        ItemLayout.cas(a, at, result.cas);
+                        ItemLayout.bits(a, at, result.bits | (result.fetched ? ItemLayout.FETCHED : 0));
+                        ItemLayout.time(a, at, result.time);
+                        if (loadValue) {
+                            result.data();
+                        }
+                    } else {
+                        byte[] data = result.data();
+                        int size = ItemLayout.size(length, data.length - 2);
+                        int queue = live != null ? seg.queue : ghosts.has(h) ? Segments.MAIN : Segments.SMALL;
+                        int freq = live != null ? ItemLayout.freq(a, at) : 0;
+                        int bits = result.bits | (result.fetched ? ItemLayout.FETCHED : 0);
+                        if (!link(s, slot, fp, h, size, queue, freq, key, offset, length, data, data.length - 2,
+                                result.flags, result.exptime, result.cas, bits, result.time)) {
+                            room = new Room(queue, size);
+                        }
+                    }
+                } finally {
+                    if (live != null) {
+                        live.detach();
+                    }
+                }
+            }
+            if (room == null) {
+                return result;
+            }
+            if (!makeRoom(room.queue(), room.size())) {
+                throw new NoMemoryException();
+            }
+        }
     }
 
     /** delete: true if a live item was removed. */
-    boolean delete(ItemKey key) {
-        boolean[] hit = new boolean[1];
-        compute(key, (old, now) -> {
-            hit[0] = old != null;
-            return null;
-        });
-        return hit[0];
+    boolean delete(byte[] key, int offset, int length) {
+        long h = hash(key, offset, length);
+        ItemIndex.Stripe s = index.stripe(h);
+        synchronized (s) {
+            int slot = s.find(ItemIndex.fingerprint(h), segments, key, offset, length);
+            if (slot < 0) {
+                return false;
+            }
+            long loc = ItemIndex.location(s.entryAt(slot));
+            byte[] a = segments.array(loc);
+            int at = segments.at(loc);
+            boolean live = alive(a, at, now());
+            unlinkAt(s, slot, a, at);
+            return live;
+        }
     }
 
     /** The result of {@link #delta}. */
@@ -409,68 +693,71 @@ public final class MemcacheStore {
 
     /**
      * incr/decr, memcached's do_add_delta: the value must parse as an unsigned 64-bit decimal; incr wraps at 2^64,
-     * decr stops at 0. A result no longer than the old value is written over it, space-padded, as memcached does in
-     * place (so {@code decr} of "10" reads back as "9 "); a longer one makes a new item. Either way the CAS changes
-     * and the flags and expiry stay.
+     * decr stops at 0. A result no longer than the old value keeps its length, space-padded, as memcached writes it
+     * in place (so {@code decr} of "10" reads back as "9 "); a longer one is longer. Either way the CAS changes and
+     * the flags and expiry stay.
      *
      * @param reqCas a CAS the item must have (meta arithmetic's {@code C}), 0 for none
      */
-    DeltaOutcome delta(ItemKey key, boolean incr, long delta, long reqCas) {
+    DeltaOutcome delta(byte[] key, int offset, int length, boolean incr, long delta, long reqCas) {
         DeltaOutcome[] out = new DeltaOutcome[1];
-        compute(key, (old, now) -> {
+        compute(key, offset, length, true, (old, now) -> {
             out[0] = applyDelta(old, now, incr, delta, reqCas);
             return out[0].item() != null ? out[0].item() : old;
         });
-        return out[0];
+        DeltaOutcome o = out[0];
+        if (o.status() == DeltaStatus.OK) {
+            (incr ? stats.incrHits : stats.decrHits).increment();
+        }
+        return o;
     }
 
-    /** The body of {@link #delta}, for callers already inside {@link #compute}. */
+    /** The body of {@link #delta}, for callers already inside {@link #compute}; counts nothing. */
     DeltaOutcome applyDelta(Item old, long now, boolean incr, long delta, long reqCas) {
         if (old == null) {
             return new DeltaOutcome(DeltaStatus.NOT_FOUND, null, 0);
         }
-        if (old.data.length <= 2
-                || ItemSizes.chunked(ItemSizes.itemTotal(old.key.length(), old.flags, old.data.length))) {
+        int dataLength = old.valueLength() + 2;
+        if (dataLength <= 2 || ItemSizes.chunked(ItemSizes.itemTotal(old.key.length, old.flags, dataLength))) {
             return new DeltaOutcome(DeltaStatus.NON_NUMERIC, null, 0);
         }
         if (reqCas != 0 && old.cas != reqCas) {
             return new DeltaOutcome(DeltaStatus.CAS_MISMATCH, null, 0);
         }
+        byte[] current = old.data();
         StrtolParser n = new StrtolParser();
-        if (!n.strtoull(old.data, 0, old.data.length)) {
+        if (!n.strtoull(current, 0, current.length)) {
             return new DeltaOutcome(DeltaStatus.NON_NUMERIC, null, 0);
         }
         long value = n.value;
         if (incr) {
             value += delta;
-            stats.incrHits.increment();
         } else {
             value = Long.compareUnsigned(delta, value) > 0 ? 0 : value - delta;
-            stats.decrHits.increment();
         }
         byte[] digits = Long.toUnsignedString(value).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        Item updated;
-        if (digits.length + 2 <= old.data.length) {
-            byte[] data = new byte[old.data.length]; // never write into an array a reader may be sending
+        byte[] data;
+        int bits;
+        if (digits.length + 2 <= dataLength) {
+            data = new byte[dataLength];
             System.arraycopy(digits, 0, data, 0, digits.length);
             java.util.Arrays.fill(data, digits.length, data.length - 2, (byte) ' ');
-            data[data.length - 2] = '\r';
-            data[data.length - 1] = '\n';
-            updated = old.copy(data, old.flags, old.exptime, nextCas(), old.bits);
-            updated.time = now;
+            bits = old.bits;
         } else {
-            byte[] data = new byte[digits.length + 2];
+            data = new byte[digits.length + 2];
             System.arraycopy(digits, 0, data, 0, digits.length);
-            data[digits.length] = '\r';
-            data[digits.length + 1] = '\n';
-            updated = new Item(old.key, data, old.flags, old.exptime, nextCas(), 0, now);
+            bits = 0;
         }
+        data[data.length - 2] = '\r';
+        data[data.length - 1] = '\n';
+        Item updated = old.copy(data, old.flags, old.exptime, nextCas(), bits);
+        updated.time = now;
         return new DeltaOutcome(DeltaStatus.OK, updated, value);
     }
 
     /**
      * flush_all, memcached's semantics: items last stored or bumped at or before the horizon are invisible from
-     * the horizon on. An immediate flush also drops everything now, so its memory is free at once.
+     * the horizon on; they are reclaimed as they are found (asked for, or walked by eviction).
      *
      * @param delay the client's argument; 0 or negative flushes now
      */
@@ -480,63 +767,136 @@ public final class MemcacheStore {
         long live = newOldest - 1;
         if (live <= now) {
             oldestCas = nextCas();
-            oldestLive = live;
-            cache.invalidateAll();
-        } else {
-            oldestLive = live;
         }
+        oldestLive = live;
     }
 
     /** Drops everything (tests, and an operator's reset). */
     public void clear() {
-        cache.invalidateAll();
+        clear(0);
     }
 
-    // ---------------------------------------------------------------- cache plumbing
-
-    private void evicted(ItemKey key, Item item, RemovalCause cause) {
-        if (cause == RemovalCause.SIZE) {
-            stats.evictions.increment();
-            if (item != null && !item.fetched) {
-                stats.evictedUnfetched.increment();
-            }
-        } else if (cause == RemovalCause.EXPIRED) {
-            stats.reclaimed.increment();
-            if (item != null && !item.fetched) {
-                stats.expiredUnfetched.increment();
-            }
+    private void clear(int stripe) {
+        if (stripe == ItemIndex.STRIPES) {
+            segments.clear();
+            return;
+        }
+        ItemIndex.Stripe s = index.stripeAt(stripe);
+        synchronized (s) {
+            s.clear();
+            clear(stripe + 1);
         }
     }
+
+    // ---------------------------------------------------------------- eviction
 
     /**
-     * Tells the cache when an item's memcached expiry passes, so expired items free their memory without being
-     * asked for. The deadline is a second after the store's own second-granular check.
+     * Evicts until {@code queue}'s open segment has {@code size} bytes free or a segment can be had, or until there
+     * is nothing left to evict (false). Called holding no stripe lock.
      */
-    private final class ItemExpiry implements Expiry<ItemKey, Item> {
-
-        private long remaining(Item it) {
-            if (it.exptime == 0) {
-                return Long.MAX_VALUE;
+    private boolean makeRoom(int queue, int size) {
+        boolean jumbo = size > segments.jumboThreshold;
+        while (true) {
+            if (jumbo ? segments.hasJumboRoom(size) : segments.hasRoom(queue, size)) {
+                return true;
             }
-            // One second of slack: the store's own check sees the expiry first (and counts it as memcached's
-            // get_expired), the timer wheel only reclaims what nobody asked for.
-            long seconds = it.exptime - now() + 1;
-            return seconds <= 0 ? 0 : TimeUnit.SECONDS.toNanos(seconds);
+            if (!evictOne()) {
+                return false;
+            }
         }
+    }
 
-        @Override
-        public long expireAfterCreate(ItemKey key, Item value, long currentTime) {
-            return remaining(value);
+    /** Evicts one segment (see the class comment); false when there was none to take. */
+    private boolean evictOne() {
+        int queue = segments.queueBytes(Segments.SMALL) >= SMALL_SHARE * segments.budget()
+                || segments.queueEmpty(Segments.MAIN) ? Segments.SMALL : Segments.MAIN;
+        Segments.Segment v = segments.pollOldest(queue);
+        if (v == null) {
+            v = segments.pollOldest(1 - queue);
         }
-
-        @Override
-        public long expireAfterUpdate(ItemKey key, Item value, long currentTime, long currentDuration) {
-            return remaining(value);
+        if (v == null && (segments.sealOpen(Segments.SMALL) | segments.sealOpen(Segments.MAIN))) {
+            v = segments.pollOldest(Segments.SMALL);
+            if (v == null) {
+                v = segments.pollOldest(Segments.MAIN);
+            }
         }
+        if (v == null) {
+            return false;
+        }
+        evict(v);
+        long items = index.count();
+        int ghostSlots = ghosts.capacity();
+        if (items > 2L * ghostSlots || items * 4 < ghostSlots && ghostSlots > 1024) {
+            ghosts.resize(items);
+        }
+        return true;
+    }
 
-        @Override
-        public long expireAfterRead(ItemKey key, Item value, long currentTime, long currentDuration) {
-            return currentDuration;
+    /** Walks a segment taken from its queue: keeps, moves or evicts each of its live items, then releases it. */
+    private void evict(Segments.Segment v) {
+        boolean fromSmall = v.queue == Segments.SMALL;
+        byte[] a = v.array;
+        int end = v.base + v.used;
+        long now = now();
+        boolean keep = false;
+        for (int at = v.base; at < end; ) {
+            int size = ItemLayout.size(a, at);
+            int keyLength = ItemLayout.keyLength(a, at);
+            long h = SipHash.KEYS.hash(a, ItemLayout.keyOffset(at), keyLength);
+            ItemIndex.Stripe s = index.stripe(h);
+            int fp = ItemIndex.fingerprint(h);
+            long entry = ItemIndex.entry(fp, Segments.location(v.id, at - v.base));
+            synchronized (s) {
+                int slot = s.findEntry(entry);
+                if (slot >= 0) {
+                    boolean fetched = (ItemLayout.bits(a, at) & ItemLayout.FETCHED) != 0;
+                    if (flushed(a, at, now) || expired(a, at, now)) {
+                        unlinkAt(s, slot, a, at);
+                        stats.reclaimed.increment();
+                        if (!fetched) {
+                            stats.expiredUnfetched.increment();
+                        }
+                    } else {
+                        int f = ItemLayout.freq(a, at);
+                        boolean kept = false;
+                        if (f > 0) {
+                            int nf = fromSmall ? 0 : f - 1;
+                            if (v.jumbo) {
+                                ItemLayout.freq(a, at, nf);
+                                keep = true;
+                                kept = true;
+                            } else {
+                                long to = segments.reserve(Segments.MAIN, size, true);
+                                if (to >= 0) {
+                                    byte[] dst = segments.array(to);
+                                    int dat = segments.at(to);
+                                    System.arraycopy(a, at, dst, dat, size);
+                                    ItemLayout.freq(dst, dat, nf);
+                                    s.replace(slot, ItemIndex.entry(fp, to));
+                                    segments.unpin(to);
+                                    kept = true;
+                                }
+                            }
+                        }
+                        if (!kept) {
+                            unlinkAt(s, slot, a, at);
+                            stats.evictions.increment();
+                            if (!fetched) {
+                                stats.evictedUnfetched.increment();
+                            }
+                            if (fromSmall) {
+                                ghosts.add(h);
+                            }
+                        }
+                    }
+                }
+            }
+            at += size;
+        }
+        if (keep) {
+            segments.requeue(v, Segments.MAIN);
+        } else {
+            segments.release(v);
         }
     }
 }

@@ -5,34 +5,51 @@ import java.nio.charset.StandardCharsets;
 /**
  * The meta commands of memcached 1.6.18: {@code mg}, {@code ms}, {@code md}, {@code ma} and {@code me}
  * ({@code mn} is a one-liner in {@link CommandProcessor}). Ports of {@code process_mget_command} and its siblings:
- * same validation order, same error strings, flags echoed in the order given, {@code q} hiding only the nominal
- * reply ({@code EN} for mg, {@code HD} for ms, md and ma).
+ * same validation order, same error strings, flags echoed in the order given ({@link MetaEcho}), {@code q} hiding
+ * only the nominal reply ({@code EN} for mg, {@code HD} for ms, md and ma).
  *
- * <p>Flags with side effects on the item ({@code T}, {@code N}, {@code R}, the stale and win-token bits) are
- * applied inside the store's per-key {@code compute}, so that, as under memcached's item lock, only one client wins
- * a recache token. They take effect in token order, as in memcached: {@code mg k t T30} reports the TTL before the
+ * <p>Each command reads as its steps: check the line, parse the flags, decide under the item's lock, count, reply.
+ * Flags with side effects on the item ({@code T}, {@code N}, {@code R}, the stale and win-token bits) are applied
+ * inside the store's per-key {@code compute}, so that, as under memcached's item lock, only one client wins a
+ * recache token. They take effect in token order, as in memcached: {@code mg k t T30} reports the TTL before the
  * update, {@code mg k T30 t} the one after.
  *
- * <p>Threading: one instance per connection (it belongs to a {@link CommandProcessor}), on its loop thread.
+ * <p>Threading: one instance per handler, shared by its connections and loops: it holds only the store, and each
+ * command gets the connection's replies and pending store and its thread's {@link CommandScratch}.
  */
 final class MetaCommands {
 
     private static final String BAD_FORMAT = CommandProcessor.BAD_FORMAT;
+    private static final String OPAQUE_TOO_LONG = "CLIENT_ERROR opaque token too long";
+    /** The flags an {@code mg} hit echoes; a miss echoes {@link MetaEcho#ALWAYS}. */
+    private static final String MG_ECHOED = "stcflhOk";
+    private static final String MA_ECHOED = "ctOk";
+    private static final String MS_ECHOED = "Okc";
+    private static final byte[] EMPTY_DATA = {'\r', '\n'};
 
-    private final CommandProcessor cp;
+    private final MemcacheStore store;
+    private final MemcacheStats stats;
 
-    MetaCommands(CommandProcessor cp) {
-        this.cp = cp;
-    }
-
-    private Tokenizer tok() {
-        return cp.tok;
+    MetaCommands(MemcacheStore store) {
+        this.store = store;
+        this.stats = store.stats();
     }
 
     // ---------------------------------------------------------------- mg
 
-    /** What a meta get decided under the item's lock. */
-    private static final class GetState {
+    /** One meta get: what it decided (under the item's lock) and the reply it writes. Per thread, in the scratch. */
+    static final class MetaGet implements MemcacheStore.ItemReader {
+        MemcacheStore store;
+        Replies replies;
+        MetaEcho echo;
+        Tokenizer tok;
+        MetaFlags of;
+        byte[] line;
+        int last;
+        /** Index of the first over-long opaque, or -1. */
+        int badOpaque;
+        /** The unlocked lookup found a stale item: the locked path decides. */
+        boolean needsLock;
         Item item;
         boolean created;
         boolean won;
@@ -41,250 +58,255 @@ final class MetaCommands {
         boolean ttlSet;
         boolean fetchedBefore;
         long timeBefore;
-        /** Expiry in force when each token is reached, for {@code t}. */
-        long[] expAt;
-        /** Index of the first over-long opaque, or -1. */
-        int badOpaque = -1;
-    }
 
-    void get(byte[] line, int ntokens) {
-        Tokenizer tok = tok();
-        if (ntokens < 3) {
-            cp.outString("ERROR");
-            return;
+        void begin(MemcacheStore s, Replies r, CommandScratch x, MetaFlags flags, byte[] requestLine, int lastToken) {
+            store = s;
+            replies = r;
+            echo = x.echo;
+            tok = x.tok;
+            of = flags;
+            line = requestLine;
+            last = lastToken;
+            badOpaque = firstOverlongOpaque(tok, requestLine, lastToken);
+            needsLock = false;
+            item = null;
+            created = false;
+            won = false;
+            tokenWasSent = false;
+            stale = false;
+            ttlSet = false;
+            fetchedBefore = false;
+            timeBefore = 0;
         }
-        if (tok.length[1] > CommandProcessor.KEY_MAX_LENGTH) {
-            cp.outErrString(BAD_FORMAT);
-            return;
-        }
-        if (ntokens > MetaFlags.MAX_TOKENS) {
-            cp.outErrString("CLIENT_ERROR options flags are too long");
-            return;
-        }
-        MetaFlags of = new MetaFlags();
-        if (!of.parse(line, tok, 2, cp.store, cp.num, BAD_FORMAT)) {
-            cp.outErrString(of.errstr);
-            return;
-        }
-        cp.noreply = of.noReply;
-        ItemKey key = new ItemKey(of.key);
-        int last = ntokens - 1; // tokens [2, last) are flags
-        int badOpaque = -1;
-        for (int i = 2; i < last; i++) {
-            if (line[tok.start[i]] == 'O' && tok.length[i] > MetaFlags.MAX_OPAQUE_LENGTH) {
-                badOpaque = i;
-                break;
-            }
-        }
-        GetState st = new GetState();
-        st.badOpaque = badOpaque;
-        Item peek = of.locked ? null : cp.store.get(key, !of.noUpdate);
-        if (of.locked || (peek != null && peek.isStale())) {
-            lockedGet(line, ntokens, of, key, st);
-        } else if (peek != null) {
-            st.item = peek;
-            st.tokenWasSent = peek.tokenSent();
-        }
-        Item it = st.item;
-        if (badOpaque >= 0) {
-            cp.outErrString("CLIENT_ERROR opaque token too long"); // memcached counts nothing on this path
-            return;
-        }
-        if (it != null) {
-            if (st.ttlSet) {
-                cp.stats.cmdTouch.increment();
-                cp.stats.touchHits.increment();
-            } else {
-                cp.stats.getHits.increment();
-                cp.stats.cmdGet.increment();
-            }
-        } else if (st.ttlSet) {
-            cp.stats.cmdTouch.increment();
-            cp.stats.touchMisses.increment();
-        } else {
-            cp.stats.getMisses.increment();
-            cp.stats.cmdGet.increment();
-        }
-        StringBuilder sb = new StringBuilder(64);
-        long now = cp.store.now();
-        if (it == null) {
-            if (cp.noreply) {
+
+        /** The unlocked path's hit, under the item's lock: writes the whole reply unless the locked path must decide. */
+        @Override
+        public void read(ItemView it) {
+            if (it.isStale()) {
+                needsLock = true;
                 return;
             }
-            sb.append("EN");
+            tokenWasSent = it.tokenSent();
+            if (badOpaque >= 0) {
+                return; // the error reply follows
+            }
+            long exptime = it.exptime();
             for (int i = 2; i < last; i++) {
-                switch (line[tok.start[i]]) {
-                    case 'O' -> sb.append(' ').append(ascii(line, tok.start[i], tok.length[i]));
-                    case 'k' -> appendKey(sb, of.key, of.keyBinary);
-                    default -> { }
-                }
+                echo.expiryAt[i] = exptime;
             }
-            cp.out.writeAscii(sb.append("\r\n"));
-            return;
-        }
-        if (of.value) {
-            sb.append("VA ").append(it.valueLength());
-        } else {
-            sb.append("HD");
-        }
-        for (int i = 2; i < last; i++) {
-            switch (line[tok.start[i]]) {
-                case 's' -> sb.append(" s").append(it.valueLength());
-                case 't' -> {
-                    long exp = st.expAt != null ? st.expAt[i] : it.exptime;
-                    sb.append(" t");
-                    if (exp == 0) {
-                        sb.append("-1");
-                    } else {
-                        sb.append((exp - now) & 0xffffffffL); // itoa_u32
-                    }
-                }
-                case 'c' -> sb.append(" c").append(Long.toUnsignedString(it.cas));
-                case 'f' -> sb.append(" f").append(Integer.toUnsignedString(it.flags));
-                case 'l' -> sb.append(" l").append((now - st.timeBefore) & 0xffffffffL);
-                case 'h' -> sb.append(" h").append(st.fetchedBefore ? '1' : '0');
-                case 'O' -> sb.append(' ').append(ascii(line, tok.start[i], tok.length[i]));
-                case 'k' -> appendKey(sb, it.key.bytes, it.keyBinary());
-                default -> { }
+            echo.size = it.valueLength();
+            echo.cas = it.cas();
+            echo.flags = it.flags();
+            echo.keyBinary = it.keyBinary();
+            writeHitLine();
+            if (of.value) {
+                it.writeValue(replies);
+                replies.crlf();
             }
         }
-        if (st.tokenWasSent) {
-            sb.append(" Z");
-        }
-        if (st.stale) {
-            sb.append(" X");
-        }
-        if (st.won) {
-            sb.append(" W");
-        }
-        cp.out.writeAscii(sb.append("\r\n"));
-        if (of.value) {
-            cp.writeValue(it.data);
-        }
-    }
 
-    /** The part of mg that memcached runs under the item lock: vivify, TTL, recache and win-token decisions. */
-    private void lockedGet(byte[] line, int ntokens, MetaFlags of, ItemKey key, GetState st) {
-        Tokenizer tok = tok();
-        MemcacheStore store = cp.store;
-        int last = ntokens - 1;
-        int walkEnd = st.badOpaque >= 0 ? st.badOpaque : last;
-        store.compute(key, (old, now) -> {
-            st.item = null;
-            st.created = false;
-            st.won = false;
-            st.ttlSet = false;
+        /** The locked path's function: vivify, TTL, recache and win-token decisions, in token order. */
+        Item decide(Item old, long now) {
+            item = null;
+            created = false;
+            won = false;
+            ttlSet = false;
             Item it = old;
             if (it == null && of.vivify) {
-                byte[] empty = {'\r', '\n'};
-                it = new Item(key, empty, 0, 0, store.nextCas(), 0, now);
-                store.stats().totalItems.increment();
-                st.created = true;
+                it = new Item(of.key, EMPTY_DATA, 0, 0, store.nextCas(), 0, now);
+                created = true;
             }
             if (it == null) {
                 return null;
             }
-            st.fetchedBefore = it.fetched;
-            st.timeBefore = it.time;
+            fetchedBefore = it.fetched;
+            timeBefore = it.time;
             long exp = it.exptime;
-            st.expAt = new long[ntokens];
+            int walkEnd = badOpaque >= 0 ? badOpaque : last;
             for (int i = 2; i < walkEnd; i++) {
                 switch (line[tok.start[i]]) {
                     case 'T' -> {
-                        st.ttlSet = true;
+                        ttlSet = true;
                         exp = of.exptime;
                     }
                     case 'N' -> {
-                        if (st.created) {
+                        if (created) {
                             exp = of.autovivExptime;
-                            st.won = true;
+                            won = true;
                         }
                     }
                     case 'R' -> {
-                        if (!it.tokenSent() && !st.created && exp != 0 && exp < of.recacheTime) {
-                            st.won = true;
+                        if (!it.tokenSent() && !created && exp != 0 && exp < of.recacheTime) {
+                            won = true;
                         }
                     }
                     default -> { }
                 }
-                st.expAt[i] = exp;
+                echo.expiryAt[i] = exp;
             }
             int bits = it.bits;
-            if (st.badOpaque < 0) {
-                st.tokenWasSent = it.tokenSent();
-                st.stale = it.isStale();
-                if (st.stale && !it.tokenSent()) {
-                    st.won = true;
+            if (badOpaque < 0) {
+                tokenWasSent = it.tokenSent();
+                stale = it.isStale();
+                if (stale && !it.tokenSent()) {
+                    won = true;
                 }
-                if (st.won) {
+                if (won) {
                     bits |= Item.TOKEN_SENT;
                 }
             } else {
-                st.won = false;
+                won = false;
             }
-            Item result = exp != it.exptime || bits != it.bits ? it.copy(it.data, it.flags, exp, it.cas, bits) : it;
+            Item result = exp != it.exptime || bits != it.bits ? it.copy(null, it.flags, exp, it.cas, bits) : it;
             if (!of.noUpdate) {
-                store.bump(result, now);
+                MemcacheStore.bump(result, now);
             }
-            st.item = result;
+            item = result;
             return result;
-        });
+        }
+
+        /** {@code VA <size>} or {@code HD}, the echoed flags, the token flags, CRLF. */
+        void writeHitLine() {
+            if (of.value) {
+                replies.out.writeAscii("VA ").writeUnsignedDecimal(echo.size);
+            } else {
+                replies.out.writeAscii("HD");
+            }
+            echo.write(replies.out, MG_ECHOED);
+            if (tokenWasSent) {
+                replies.out.writeAscii(" Z");
+            }
+            if (stale) {
+                replies.out.writeAscii(" X");
+            }
+            if (won) {
+                replies.out.writeAscii(" W");
+            }
+            replies.crlf();
+        }
+    }
+
+    void get(CommandScratch x, Replies replies, byte[] line, int ntokens) {
+        Tokenizer tok = x.tok;
+        MetaEcho echo = x.echo;
+        if (ntokens < 3) {
+            replies.line("ERROR");
+            return;
+        }
+        if (tok.length[1] > CommandProcessor.KEY_MAX_LENGTH) {
+            replies.error(BAD_FORMAT);
+            return;
+        }
+        if (ntokens > MetaFlags.MAX_TOKENS) {
+            replies.error("CLIENT_ERROR options flags are too long");
+            return;
+        }
+        MetaFlags of = new MetaFlags();
+        if (!of.parse(line, tok, 2, store, x.num, BAD_FORMAT)) {
+            replies.error(of.errstr);
+            return;
+        }
+        replies.noreply(of.noReply);
+        int last = ntokens - 1; // tokens [2, last) are flags
+        MetaGet m = x.mg;
+        m.begin(store, replies, x, of, line, last);
+        echo.plan(line, tok, 2, last, MG_ECHOED);
+        echo.now = store.now();
+        echo.key = of.key;
+        echo.keyBinary = of.keyBinary;
+        // step 1: the lookup, unlocked unless a flag needs the item's lock (the reply of an unlocked hit is written)
+        boolean hit = false;
+        if (!of.locked) {
+            hit = store.get(of.key, 0, of.key.length, !of.noUpdate, x.view, m);
+        }
+        if (of.locked || m.needsLock) {
+            try {
+                hit = store.compute(of.key, 0, of.key.length, of.value, m::decide) != null;
+            } catch (MemcacheStore.NoMemoryException e) {
+                stats.storeNoMemory.increment();
+                replies.error(e.getMessage());
+                return;
+            }
+            if (m.created) {
+                stats.totalItems.increment();
+            }
+        }
+        // step 2: an over-long opaque is an error (memcached counts nothing on this path)
+        if (m.badOpaque >= 0) {
+            replies.error(OPAQUE_TOO_LONG);
+            return;
+        }
+        // step 3: count
+        if (hit) {
+            if (m.ttlSet) {
+                stats.cmdTouch.increment();
+                stats.touchHits.increment();
+            } else {
+                stats.getHits.increment(); // cmd_get is hits plus misses
+            }
+        } else if (m.ttlSet) {
+            stats.cmdTouch.increment();
+            stats.touchMisses.increment();
+        } else {
+            stats.getMisses.increment();
+        }
+        // step 4: reply (an unlocked hit wrote its own)
+        if (!hit) {
+            if (!replies.noreply()) {
+                replies.out.writeAscii("EN");
+                echo.write(replies.out, MetaEcho.ALWAYS);
+                replies.crlf();
+            }
+        } else if (m.item != null) {
+            Item it = m.item;
+            echo.size = it.valueLength();
+            echo.cas = it.cas;
+            echo.flags = it.flags;
+            echo.lastAccess = m.timeBefore;
+            echo.hitBefore = m.fetchedBefore;
+            echo.key = it.key;
+            echo.keyBinary = it.keyBinary();
+            m.writeHitLine();
+            if (of.value) {
+                replies.out.write(it.data());
+            }
+        }
     }
 
     // ---------------------------------------------------------------- ms
 
-    /** The reply an {@code ms} builds once its data block is stored: the flags to echo, in order. */
-    record PendingMeta(String[] parts, boolean keyBinary) {
-        // parts: "O..." opaque tokens verbatim, "k" or "c", in the order given
-    }
-
-    void set(byte[] line, int ntokens) {
-        Tokenizer tok = tok();
+    void set(CommandScratch x, Replies replies, PendingStore pending, RequestParser p, byte[] line, int ntokens) {
+        Tokenizer tok = x.tok;
+        StrtolParser num = x.num;
         if (ntokens < 3) {
-            cp.outString("ERROR");
+            replies.line("ERROR");
             return;
         }
         if (tok.length[1] > CommandProcessor.KEY_MAX_LENGTH || ntokens == 3) {
-            cp.outErrString(BAD_FORMAT);
+            replies.error(BAD_FORMAT);
             return;
         }
         if (ntokens > MetaFlags.MAX_TOKENS) {
-            cp.outErrString("CLIENT_ERROR options flags too long");
+            replies.error("CLIENT_ERROR options flags too long");
             return;
         }
-        if (!cp.num.strtol32(line, tok.start[2], tok.end(2))) {
-            cp.outErrString(BAD_FORMAT);
+        if (!num.strtol32(line, tok.start[2], tok.end(2))) {
+            replies.error(BAD_FORMAT);
             return;
         }
-        long vlen = cp.num.value;
+        long vlen = num.value;
         if (vlen < 0 || vlen > Integer.MAX_VALUE - 2) {
-            cp.outErrString(BAD_FORMAT);
+            replies.error(BAD_FORMAT);
             return;
         }
         vlen += 2;
         MetaFlags of = new MetaFlags();
-        if (!of.parse(line, tok, 3, cp.store, cp.num, BAD_FORMAT)) {
-            swallowWith(of.errstr, vlen);
+        if (!of.parse(line, tok, 3, store, num, BAD_FORMAT)) {
+            swallowWith(replies, p, of.errstr, vlen);
             return;
         }
-        cp.noreply = of.noReply;
-        String errstr = null;
+        replies.noreply(of.noReply);
         int last = ntokens - 1;
-        java.util.List<String> parts = new java.util.ArrayList<>(4);
-        for (int i = 2; i < last; i++) {
-            switch (line[tok.start[i]]) {
-                case 'O' -> {
-                    if (tok.length[i] > MetaFlags.MAX_OPAQUE_LENGTH) {
-                        errstr = "CLIENT_ERROR opaque token too long";
-                    } else {
-                        parts.add(ascii(line, tok.start[i], tok.length[i]));
-                    }
-                }
-                case 'k' -> parts.add("k");
-                case 'c' -> parts.add("c");
-                default -> { }
-            }
-        }
         StoreMode mode;
         switch (of.mode) {
             case 0, 'S' -> mode = StoreMode.SET;
@@ -293,126 +315,71 @@ final class MetaCommands {
             case 'P' -> mode = StoreMode.PREPEND;
             case 'R' -> mode = StoreMode.REPLACE;
             default -> {
-                swallowWith("CLIENT_ERROR invalid mode for ms M token", vlen);
+                swallowWith(replies, p, "CLIENT_ERROR invalid mode for ms M token", vlen);
                 return;
             }
         }
         if (of.hasCas && (mode == StoreMode.SET || mode == StoreMode.REPLACE)) {
             mode = StoreMode.CAS;
         }
-        if (errstr != null) {
-            swallowWith(errstr, vlen);
+        if (firstOverlongOpaque(tok, line, last) >= 0) {
+            swallowWith(replies, p, OPAQUE_TOO_LONG, vlen);
             return;
         }
-        ItemKey key = new ItemKey(of.key);
-        if (!admitMeta(key, of.clientFlags, vlen)) {
+        if (!pending.admit(p, of.key, 0, of.key.length, of.clientFlags, vlen, true, true)) {
             return;
         }
-        cp.expectMetaValue(mode, key, of, vlen, new PendingMeta(parts.toArray(new String[0]), of.keyBinary));
-    }
-
-    private void swallowWith(String errstr, long vlen) {
-        cp.outErrString(errstr);
-        cp.parser.swallow(vlen);
-    }
-
-    /** ms's allocation failure: the error always shows, the old item goes (whatever the mode), the data is swallowed. */
-    private boolean admitMeta(ItemKey key, int flags, long vlen) {
-        boolean saved = cp.noreply;
-        cp.noreply = false;
-        boolean ok = cp.admit(key, flags, vlen, true);
-        cp.noreply = saved;
-        return ok;
-    }
-
-    /** Writes the reply of an {@code ms} whose data block was stored (memcached's _finalize_mset). */
-    void finishSet(PendingMeta reply, MemcacheStore.StoreOutcome o, ItemKey key) {
-        if (o.result() == StoreResult.STORED && cp.noreply) {
-            return;
-        }
-        Item it = o.item();
-        StringBuilder sb = new StringBuilder(32).append(o.result().meta);
-        for (String part : reply.parts()) {
-            switch (part.charAt(0)) {
-                case 'O' -> sb.append(' ').append(part);
-                case 'k' -> appendKey(sb, key.bytes, reply.keyBinary());
-                case 'c' -> sb.append(" c").append(it != null ? Long.toUnsignedString(it.cas) : "0");
-                default -> { }
-            }
-        }
-        cp.out.writeAscii(sb.append("\r\n"));
+        // the reply echoes the line's flags once the data block is stored (the parser keeps the line till then)
+        pending.expect(p, mode, of.key, 0, of.key.length, of.clientFlags, of.exptime, of.reqCas,
+                of.keyBinary ? Item.KEY_BINARY : 0, of.setStale && mode == StoreMode.CAS, true, vlen);
     }
 
     /**
-     * The common head of md and ma: checks the token count and key length and parses the flags, answering the
-     * error memcached gives (note its mix of plain and error-counting replies). Null when an error was written.
+     * Writes the reply of an {@code ms} whose data block was stored (memcached's _finalize_mset): the result and
+     * the flags {@code O}, {@code k} and {@code c} of its line, which the parser has kept.
      */
-    private MetaFlags keyAndFlags(byte[] line, int ntokens, Tokenizer tok) {
-        if (ntokens < 3) {
-            cp.outString("ERROR");
-            return null;
+    void finishSet(CommandScratch x, Replies replies, byte[] line, int lineLength, StoreResult result, long cas,
+            byte[] key, boolean keyBinary) {
+        if (result == StoreResult.STORED && replies.noreply()) {
+            return;
         }
-        if (tok.length[1] > CommandProcessor.KEY_MAX_LENGTH) {
-            cp.outString(BAD_FORMAT);
-            return null;
-        }
-        if (ntokens > MetaFlags.MAX_TOKENS) {
-            cp.outString("CLIENT_ERROR options flags too long");
-            return null;
-        }
-        MetaFlags of = new MetaFlags();
-        if (!of.parse(line, tok, 2, cp.store, cp.num, BAD_FORMAT)) {
-            cp.outErrString("CLIENT_ERROR invalid or duplicate flag");
-            return null;
-        }
-        cp.noreply = of.noReply;
-        return of;
+        int last = x.tok.tokenize(line, 0, lineLength) - 1;
+        MetaEcho echo = x.echo;
+        echo.plan(line, x.tok, 2, last, MS_ECHOED);
+        echo.cas = result == StoreResult.STORED ? cas : 0;
+        echo.key = key;
+        echo.keyBinary = keyBinary;
+        replies.out.writeAscii(result.meta);
+        echo.write(replies.out, MS_ECHOED);
+        replies.crlf();
     }
 
-    /**
-     * Appends the O (opaque) and k (key) flags of tokens {@code [2, last)} as md and ma echo them; false, with the
-     * error written, when an opaque token is too long.
-     */
-    private boolean echoOpaqueAndKey(StringBuilder sb, byte[] line, Tokenizer tok, int last, MetaFlags of) {
-        for (int i = 2; i < last; i++) {
-            switch (line[tok.start[i]]) {
-                case 'O' -> {
-                    if (tok.length[i] > MetaFlags.MAX_OPAQUE_LENGTH) {
-                        cp.outErrString("CLIENT_ERROR opaque token too long");
-                        return false;
-                    }
-                    sb.append(' ').append(ascii(line, tok.start[i], tok.length[i]));
-                }
-                case 'k' -> appendKey(sb, of.key, of.keyBinary);
-                default -> { }
-            }
-        }
-        return true;
+    private static void swallowWith(Replies replies, RequestParser p, String errstr, long vlen) {
+        replies.error(errstr);
+        p.swallow(vlen);
     }
 
     // ---------------------------------------------------------------- md
 
-    void delete(byte[] line, int ntokens) {
-        Tokenizer tok = tok();
-        MetaFlags of = keyAndFlags(line, ntokens, tok);
+    void delete(CommandScratch x, Replies replies, byte[] line, int ntokens) {
+        Tokenizer tok = x.tok;
+        MetaEcho echo = x.echo;
+        MetaFlags of = keyAndFlags(x, replies, line, ntokens);
         if (of == null) {
             return;
         }
-        StringBuilder flags = new StringBuilder();
         int last = ntokens - 1;
-        if (!echoOpaqueAndKey(flags, line, tok, last, of)) {
+        if (firstOverlongOpaque(tok, line, last) >= 0) {
+            replies.error(OPAQUE_TOO_LONG);
             return;
         }
         String[] code = new String[1];
-        MemcacheStore store = cp.store;
-        store.compute(new ItemKey(of.key), (old, now) -> {
+        store.compute(of.key, 0, of.key.length, false, (old, now) -> {
             if (old == null) {
-                cp.stats.deleteMisses.increment();
                 code[0] = "NF";
                 return null;
             }
             if (of.hasCas && old.cas != of.reqCas) {
-                cp.stats.deleteMisses.increment();
                 code[0] = "EX";
                 return old;
             }
@@ -420,24 +387,42 @@ final class MetaCommands {
             if (of.setStale) {
                 long exp = of.newTtl ? of.exptime : old.exptime;
                 int bits = (old.bits | Item.STALE) & ~Item.TOKEN_SENT;
-                return old.copy(old.data, old.flags, exp, store.nextCas(), bits);
+                code[0] = "HD stale";
+                return old.copy(null, old.flags, exp, store.nextCas(), bits);
             }
-            cp.stats.deleteHits.increment();
             return null;
         });
-        if (code[0].equals("HD") && cp.noreply) {
+        switch (code[0]) {
+            case "NF", "EX" -> stats.deleteMisses.increment();
+            case "HD" -> stats.deleteHits.increment();
+            default -> code[0] = "HD"; // marked stale: neither a hit nor a miss, as in memcached
+        }
+        if (code[0].equals("HD") && replies.noreply()) {
             return;
         }
-        cp.out.writeAscii(code[0]);
-        cp.out.writeAscii(flags);
-        cp.writeCrlf();
+        echo.plan(line, tok, 2, last, MetaEcho.ALWAYS);
+        echo.key = of.key;
+        echo.keyBinary = of.keyBinary;
+        replies.out.writeAscii(code[0]);
+        echo.write(replies.out, MetaEcho.ALWAYS);
+        replies.crlf();
     }
 
     // ---------------------------------------------------------------- ma
 
-    void arithmetic(byte[] line, int ntokens) {
-        Tokenizer tok = tok();
-        MetaFlags of = keyAndFlags(line, ntokens, tok);
+    /** What one meta arithmetic decided under the item's lock. */
+    private static final class MetaArithmetic {
+        MemcacheStore.DeltaStatus status;
+        Item item;
+        String value;
+        boolean created;
+        String error;
+    }
+
+    void arithmetic(CommandScratch x, Replies replies, byte[] line, int ntokens) {
+        Tokenizer tok = x.tok;
+        MetaEcho echo = x.echo;
+        MetaFlags of = keyAndFlags(x, replies, line, ntokens);
         if (of == null) {
             return;
         }
@@ -446,169 +431,197 @@ final class MetaCommands {
             case 0, 'I', '+' -> incr = true;
             case 'D', '-' -> incr = false;
             default -> {
-                cp.outErrString("CLIENT_ERROR invalid mode for ma M token");
+                replies.error("CLIENT_ERROR invalid mode for ma M token");
                 return;
             }
         }
         int last = ntokens - 1;
-        MemcacheStore store = cp.store;
-        final boolean isIncr = incr;
-        final class MaState {
-            MemcacheStore.DeltaStatus status;
-            Item item;
-            String value;
-            boolean created;
-            long[] expAt = new long[ntokens];
-            String error;
-        }
-        MaState st = new MaState();
-        ItemKey key = new ItemKey(of.key);
-        store.compute(key, (old, now) -> {
-            st.item = null;
-            st.created = false;
-            st.error = null;
-            MemcacheStore.DeltaOutcome d = store.applyDelta(old, now, isIncr, of.delta, of.hasCas ? of.reqCas : 0);
-            st.status = d.status();
-            Item it = null;
-            switch (d.status()) {
-                case OK -> {
-                    it = d.item();
-                    st.value = Long.toUnsignedString(d.value());
-                }
-                case NON_NUMERIC -> {
-                    st.error = "CLIENT_ERROR cannot increment or decrement non-numeric value";
-                    return old;
-                }
-                case NOT_FOUND -> {
-                    if (of.vivify) {
-                        st.value = Long.toUnsignedString(of.initial);
-                        byte[] data = (st.value + "\r\n").getBytes(StandardCharsets.US_ASCII);
-                        it = new Item(key, data, 0, 0, store.nextCas(), 0, now);
-                        store.stats().totalItems.increment();
-                        st.created = true;
-                    } else {
-                        (isIncr ? cp.stats.incrMisses : cp.stats.decrMisses).increment();
-                        return null;
-                    }
-                }
-                case CAS_MISMATCH -> {
-                    return old;
-                }
-                default -> throw new IllegalStateException();
-            }
-            long exp = it.exptime;
-            for (int i = 2; i < last; i++) {
-                byte f = line[tok.start[i]];
-                if (f == 'T') {
-                    exp = of.exptime;
-                } else if (f == 'N' && st.created) {
-                    exp = of.autovivExptime;
-                } else if (f == 'O' && tok.length[i] > MetaFlags.MAX_OPAQUE_LENGTH) {
-                    st.error = "CLIENT_ERROR opaque token too long";
-                    break;
-                }
-                st.expAt[i] = exp;
-            }
-            if (exp != it.exptime) {
-                it = it.copy(it.data, it.flags, exp, it.cas, it.bits);
-            }
-            st.item = it;
-            return it;
-        });
-        if (st.error != null) {
-            cp.outErrString(st.error);
+        // step 1: decide under the item's lock
+        MetaArithmetic st = new MetaArithmetic();
+        try {
+            store.compute(of.key, 0, of.key.length, false, (old, now) -> applyArithmetic(x, st, of, incr, line, last,
+                    old, now));
+        } catch (MemcacheStore.NoMemoryException e) {
+            stats.storeNoMemory.increment();
+            replies.error(e.getMessage());
             return;
         }
-        StringBuilder sb = new StringBuilder(48);
-        Item it = st.item;
-        if (it != null) {
-            if (st.status == MemcacheStore.DeltaStatus.OK && cp.noreply) {
-                return;
-            }
-            long now = store.now();
-            if (of.value) {
-                sb.append("VA ").append(st.value.length());
+        // step 2: count
+        if (st.status == MemcacheStore.DeltaStatus.OK) {
+            (incr ? stats.incrHits : stats.decrHits).increment();
+        } else if (st.status == MemcacheStore.DeltaStatus.NOT_FOUND) {
+            if (st.created) {
+                stats.totalItems.increment();
             } else {
-                sb.append("HD");
-            }
-            for (int i = 2; i < last; i++) {
-                switch (line[tok.start[i]]) {
-                    case 'c' -> sb.append(" c").append(Long.toUnsignedString(it.cas));
-                    case 't' -> {
-                        long exp = st.expAt[i];
-                        sb.append(" t");
-                        if (exp == 0) {
-                            sb.append("-1");
-                        } else {
-                            sb.append((exp - now) & 0xffffffffL);
-                        }
-                    }
-                    case 'O' -> sb.append(' ').append(ascii(line, tok.start[i], tok.length[i]));
-                    case 'k' -> appendKey(sb, of.key, of.keyBinary);
-                    default -> { }
-                }
-            }
-            if (of.value) {
-                sb.append("\r\n").append(st.value);
-            }
-        } else {
-            sb.append(st.status == MemcacheStore.DeltaStatus.CAS_MISMATCH ? "EX" : "NF");
-            if (!echoOpaqueAndKey(sb, line, tok, last, of)) {
-                return;
+                (incr ? stats.incrMisses : stats.decrMisses).increment();
             }
         }
-        cp.out.writeAscii(sb.append("\r\n"));
+        // step 3: reply
+        if (st.error != null) {
+            replies.error(st.error);
+            return;
+        }
+        Item it = st.item;
+        if (it == null) {
+            if (firstOverlongOpaque(tok, line, last) >= 0) {
+                replies.error(OPAQUE_TOO_LONG);
+                return;
+            }
+            replies.out.writeAscii(st.status == MemcacheStore.DeltaStatus.CAS_MISMATCH ? "EX" : "NF");
+            echo.plan(line, tok, 2, last, MetaEcho.ALWAYS);
+            echo.key = of.key;
+            echo.keyBinary = of.keyBinary;
+            echo.write(replies.out, MetaEcho.ALWAYS);
+            replies.crlf();
+            return;
+        }
+        if (st.status == MemcacheStore.DeltaStatus.OK && replies.noreply()) {
+            return;
+        }
+        if (of.value) {
+            replies.out.writeAscii("VA ").writeUnsignedDecimal(st.value.length());
+        } else {
+            replies.out.writeAscii("HD");
+        }
+        echo.plan(line, tok, 2, last, MA_ECHOED);
+        echo.now = store.now();
+        echo.cas = it.cas;
+        echo.key = of.key;
+        echo.keyBinary = of.keyBinary;
+        echo.write(replies.out, MA_ECHOED);
+        if (of.value) {
+            replies.crlf();
+            replies.out.writeAscii(st.value);
+        }
+        replies.crlf();
+    }
+
+    /** ma's function under the item's lock: the delta (or the vivified item), then the TTL flags in token order. */
+    private Item applyArithmetic(CommandScratch x, MetaArithmetic st, MetaFlags of, boolean incr, byte[] line,
+            int last, Item old, long now) {
+        Tokenizer tok = x.tok;
+        st.item = null;
+        st.created = false;
+        st.error = null;
+        MemcacheStore.DeltaOutcome d = store.applyDelta(old, now, incr, of.delta, of.hasCas ? of.reqCas : 0);
+        st.status = d.status();
+        Item it;
+        switch (d.status()) {
+            case OK -> {
+                it = d.item();
+                st.value = Long.toUnsignedString(d.value());
+            }
+            case NON_NUMERIC -> {
+                st.error = "CLIENT_ERROR cannot increment or decrement non-numeric value";
+                return old;
+            }
+            case NOT_FOUND -> {
+                if (!of.vivify) {
+                    return null;
+                }
+                st.value = Long.toUnsignedString(of.initial);
+                it = new Item(of.key, (st.value + "\r\n").getBytes(StandardCharsets.US_ASCII), 0, 0, store.nextCas(),
+                        0, now);
+                st.created = true;
+            }
+            case CAS_MISMATCH -> {
+                return old;
+            }
+            default -> throw new IllegalStateException(d.status().toString());
+        }
+        long exp = it.exptime;
+        for (int i = 2; i < last; i++) {
+            byte f = line[tok.start[i]];
+            if (f == 'T') {
+                exp = of.exptime;
+            } else if (f == 'N' && st.created) {
+                exp = of.autovivExptime;
+            } else if (f == 'O' && tok.length[i] > MetaFlags.MAX_OPAQUE_LENGTH) {
+                st.error = OPAQUE_TOO_LONG;
+                break;
+            }
+            x.echo.expiryAt[i] = exp;
+        }
+        if (exp != it.exptime) {
+            it = it.copy(it.data(), it.flags, exp, it.cas, it.bits);
+        }
+        st.item = it;
+        return it;
     }
 
     // ---------------------------------------------------------------- me
 
-    void debug(byte[] line, int ntokens) {
-        Tokenizer tok = tok();
+    void debug(CommandScratch x, Replies replies, byte[] line, int ntokens) {
+        Tokenizer tok = x.tok;
         if (ntokens < 3 || tok.length[1] > CommandProcessor.KEY_MAX_LENGTH) {
-            cp.outString(BAD_FORMAT);
+            replies.line(BAD_FORMAT);
             return;
         }
         byte[] key = java.util.Arrays.copyOfRange(line, tok.start[1], tok.end(1));
         if (ntokens >= 4 && tok.is(line, 2, "b")) {
             key = Base64Keys.decode(line, tok.start[1], tok.length[1]);
             if (key == null) {
-                cp.outString(BAD_FORMAT);
+                replies.line(BAD_FORMAT);
                 return;
             }
         }
-        Item it = cp.store.get(new ItemKey(key), false);
-        if (it != null) {
-            long now = cp.store.now();
-            long total = ItemSizes.itemTotal(it.key.length(), it.flags, it.data.length);
+        long now = store.now();
+        boolean hit = store.get(key, 0, key.length, false, x.view, it -> {
+            long total = ItemSizes.itemTotal(it.keyLength(), it.flags(), it.valueLength() + 2L);
+            byte[] k = it.key();
             StringBuilder sb = new StringBuilder(96).append("ME ");
-            sb.append(it.keyBinary() ? Base64Keys.encode(it.key.bytes) : ascii(it.key.bytes, 0, it.key.length()));
-            sb.append(" exp=").append(it.exptime == 0 ? -1 : (int) (now - it.exptime)); // memcached's sign, kept
-            sb.append(" la=").append((now - it.time) & 0xffffffffL);
-            sb.append(" cas=").append(Long.toUnsignedString(it.cas));
-            sb.append(" fetch=").append(it.fetched ? "yes" : "no");
-            sb.append(" cls=").append(ItemSizes.slabClass(total, Math.max(cp.store.maxItemSize(), total)));
+            sb.append(it.keyBinary() ? Base64Keys.encode(k) : new String(k, StandardCharsets.ISO_8859_1));
+            long exptime = it.exptime();
+            sb.append(" exp=").append(exptime == 0 ? -1 : (int) (now - exptime)); // memcached's sign, kept
+            sb.append(" la=").append((now - it.time()) & 0xffffffffL);
+            sb.append(" cas=").append(Long.toUnsignedString(it.cas()));
+            sb.append(" fetch=").append(it.fetched() ? "yes" : "no");
+            sb.append(" cls=").append(ItemSizes.slabClass(total, Math.max(store.maxItemSize(), total)));
             sb.append(" size=").append(total);
-            cp.out.writeAscii(sb.append("\r\n"));
-        } else {
-            cp.outString("EN");
+            replies.out.writeAscii(sb.append("\r\n"));
+        });
+        if (!hit) {
+            replies.line("EN");
         }
-        cp.stats.cmdMeta.increment();
+        stats.cmdMeta.increment();
     }
 
     // ---------------------------------------------------------------- helpers
 
-    /** memcached's META_KEY: {@code " k<key>"}, base64 with a trailing {@code " b"} for binary keys. */
-    private static void appendKey(StringBuilder sb, byte[] key, boolean binary) {
-        sb.append(" k");
-        if (binary) {
-            sb.append(Base64Keys.encode(key)).append(" b");
-        } else {
-            sb.append(ascii(key, 0, key.length));
+    /**
+     * The common head of md and ma: checks the token count and key length and parses the flags, answering the
+     * error memcached gives (note its mix of plain and error-counting replies). Null when an error was written.
+     */
+    private MetaFlags keyAndFlags(CommandScratch x, Replies replies, byte[] line, int ntokens) {
+        Tokenizer tok = x.tok;
+        if (ntokens < 3) {
+            replies.line("ERROR");
+            return null;
         }
+        if (tok.length[1] > CommandProcessor.KEY_MAX_LENGTH) {
+            replies.line(BAD_FORMAT);
+            return null;
+        }
+        if (ntokens > MetaFlags.MAX_TOKENS) {
+            replies.line("CLIENT_ERROR options flags too long");
+            return null;
+        }
+        MetaFlags of = new MetaFlags();
+        if (!of.parse(line, tok, 2, store, x.num, BAD_FORMAT)) {
+            replies.error("CLIENT_ERROR invalid or duplicate flag");
+            return null;
+        }
+        replies.noreply(of.noReply);
+        return of;
     }
 
-    /** Bytes as chars one to one, so writeAscii puts the same bytes back. */
-    static String ascii(byte[] b, int off, int len) {
-        return new String(b, off, len, StandardCharsets.ISO_8859_1);
+    /** The index of the first opaque token among {@code [2, last)} longer than memcached allows, or -1. */
+    private static int firstOverlongOpaque(Tokenizer tok, byte[] line, int last) {
+        for (int i = 2; i < last; i++) {
+            if (line[tok.start[i]] == 'O' && tok.length[i] > MetaFlags.MAX_OPAQUE_LENGTH) {
+                return i;
+            }
+        }
+        return -1;
     }
 }

@@ -10,23 +10,24 @@ import java.util.function.BooleanSupplier;
  * (data blocks, copied as they arrive, so a value never needs to fit the input buffer); many pipelined commands in
  * one read are all handled in one call.
  *
- * <p>States: {@link State#COMMAND} looks for a line end; {@link State#VALUE} copies a data block into the array
- * the sink supplied; {@link State#SWALLOW} discards the data block of a refused command without storing it
- * (memcached's {@code conn_swallow}); {@link State#INLINE} waits until a short data block (an authentication
- * {@code set}'s) is whole in the input, as memcached waits for it in its read buffer, and hands it over without
- * allocating it; {@link State#REPLY} produces a long reply (a multiget) as the output drains:
- * the sink writes while the connection is writable and goes on from where it stopped on the next call;
- * {@link State#SUSPENDED} waits for an asynchronous reply before the next command; {@link State#DONE} ignores
- * everything after {@code quit} or a fatal error.
+ * <p>States, one method each (after Netty's {@code RedisDecoder}): {@code COMMAND} looks for a line end;
+ * {@code VALUE} copies a data block into the array the sink supplied; {@code SWALLOW} discards the data block of a
+ * refused command without storing it (memcached's {@code conn_swallow}); {@code INLINE} waits until a short data
+ * block (an authentication {@code set}'s) is whole in the input, as memcached waits for it in its read buffer, and
+ * hands it over without allocating it; {@code REPLY} produces a long reply (a multiget) as the output drains: the
+ * sink writes while the connection is writable and goes on from where it stopped on the next call;
+ * {@code SUSPENDED} waits for an asynchronous reply before the next command; {@code DONE} ignores everything after
+ * {@code quit} or a fatal error. The state is the parser's own: callers ask {@link #isMidRequest()}.
  *
  * <p>Line limits, as memcached 1.6 enforces them: a partial line of more than 2048 bytes closes the connection
  * unless it starts with {@code get } or {@code gets } (multigets are long), and a line that cannot fit memcached's
  * 16 KB read buffer closes it too. A multiget line is bounded by {@code maxMultigetLine} here (memcached grows its
  * buffer without bound).
  *
- * <p>Copies: a command line is copied once into a scratch array, a data block once into its item's array. The
- * scratch array is kept between commands only up to {@link #MAX_PARTIAL_LINE} bytes: a connection that sent one
- * long multiget does not hold its size while idle.
+ * <p>Copies: a command line is copied once into its thread's scratch array (into an array of the parser's own only
+ * when its reply or data block goes on after the call), a data block once into a per-thread scratch array (when it
+ * is whole in the input and at most {@link #VALUE_SCRATCH} bytes) or into an array of its own. An idle connection
+ * keeps no line: its parser is a few fields.
  *
  * <p>Threading: one parser per connection, used on its loop thread only.
  */
@@ -36,9 +37,14 @@ public final class RequestParser {
     static final int MAX_PARTIAL_LINE = 2048;
     /** memcached's READ_BUFFER_SIZE: a line (with its newline) longer than this never fits its read buffer. */
     static final int READ_BUFFER_SIZE = 16384;
+    /** Data blocks up to this size that arrive whole are handed over from a per-thread scratch array. */
+    static final int VALUE_SCRATCH = 16384;
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[VALUE_SCRATCH]);
+    /** Per thread: the line scratch every parser on that thread uses (grown up to {@link #READ_BUFFER_SIZE}). */
+    private static final ThreadLocal<byte[][]> LINES = ThreadLocal.withInitial(() -> new byte[][] {new byte[1024]});
 
     /** Where the parser is. */
-    public enum State { COMMAND, VALUE, INLINE, SWALLOW, REPLY, SUSPENDED, DONE }
+    private enum State { COMMAND, VALUE, INLINE, SWALLOW, REPLY, SUSPENDED, DONE }
 
     /** Why {@link #process} returned. */
     public enum Result {
@@ -59,7 +65,15 @@ public final class RequestParser {
     private State state = State.COMMAND;
     /** Bytes of the partial line already searched for a newline, so a slow line is not rescanned from the start. */
     private int scanned;
-    private byte[] line = new byte[256];
+    /**
+     * The current command's line: the thread's scratch array while the command is handled in one call, an array of
+     * this parser's own while its reply or data block goes on after the call ({@link #line()}).
+     */
+    private byte[] line;
+    private int lineLength;
+    private boolean lineIsScratch;
+    /** The data block being received: its length, and the array it accumulates in once it spans reads. */
+    private int valueLength;
     private byte[] value;
     private int valuePos;
     private long swallowRemaining;
@@ -77,20 +91,51 @@ public final class RequestParser {
         this.maxMultigetLine = Math.max(READ_BUFFER_SIZE, maxMultigetLine);
     }
 
-    public State state() {
-        return state;
+    /**
+     * Whether a data block is being received or swallowed: the request has left the input but is not complete, so
+     * the connection's read timeout must still see it.
+     */
+    public boolean isMidRequest() {
+        return state == State.VALUE || state == State.SWALLOW;
     }
 
-    /** Bytes of line scratch this parser keeps between commands. */
+    /** Whether a data block is being received into its array (not swallowed). */
+    boolean isReadingValue() {
+        return state == State.VALUE;
+    }
+
+    /** Whether a refused command's data block is being swallowed. */
+    boolean isSwallowing() {
+        return state == State.SWALLOW;
+    }
+
+    /** Bytes of line this parser keeps between calls (only while a reply or a data block goes on). */
     int scratchCapacity() {
-        return line.length;
+        return line == null || lineIsScratch ? 0 : line.length;
+    }
+
+    /**
+     * The current command's line, {@code [0, lineLength())}: the sink reads it through here while the command's
+     * reply or data block goes on over several calls (it is the same bytes, but may be another array than the one
+     * {@link CommandSink#onCommandLine} was given).
+     */
+    byte[] line() {
+        return line;
+    }
+
+    int lineLength() {
+        return lineLength;
     }
 
     // ---------------------------------------------------------------- steering, from the sink's callbacks
 
-    /** The current command has a data block: read exactly {@code data.length} bytes into {@code data}. */
-    void expectValue(byte[] data) {
-        value = data;
+    /**
+     * The current command has a data block of {@code length} bytes (its CRLF included; the caller has admitted it
+     * and charged it to the store's budget): read it and hand it to {@link CommandSink#onValue}.
+     */
+    void expectValue(int length) {
+        valueLength = length;
+        value = null;
         valuePos = 0;
         state = State.VALUE;
     }
@@ -163,109 +208,166 @@ public final class RequestParser {
      */
     public Result process(BufferChain in, BooleanSupplier canContinue) {
         while (true) {
-            switch (state) {
-                case DONE -> {
-                    in.skip(in.readableBytes());
-                    return end == null ? Result.CLOSE : end;
+            Result r = step(in, canContinue);
+            if (r != null) {
+                if (lineIsScratch && (state == State.REPLY || state == State.VALUE)) {
+                    // the command goes on after this call: its line must outlive the thread's scratch
+                    line = java.util.Arrays.copyOf(line, lineLength);
+                    lineIsScratch = false;
                 }
-                case SUSPENDED -> {
-                    return Result.SUSPENDED;
-                }
-                case INLINE -> {
-                    int n = inlineLength;
-                    if (in.readableBytes() < n) {
-                        return Result.NEED_MORE;
-                    }
-                    if (line.length < n) {
-                        line = new byte[n];
-                    }
-                    in.read(line, 0, n);
-                    state = State.COMMAND;
-                    sink.onInlineValue(this, line, n);
-                    if (line.length > MAX_PARTIAL_LINE) {
-                        line = new byte[256];
-                    }
-                    if (end != null) {
-                        return finish();
-                    }
-                }
-                case REPLY -> {
-                    if (!canContinue.getAsBoolean() || !sink.continueReply(this, canContinue)) {
-                        return Result.PAUSED;
-                    }
-                    state = State.COMMAND;
-                }
-                case SWALLOW -> {
-                    int n = (int) Math.min(in.readableBytes(), swallowRemaining);
-                    in.skip(n);
-                    swallowRemaining -= n;
-                    if (swallowRemaining > 0) {
-                        return Result.NEED_MORE;
-                    }
-                    state = State.COMMAND;
-                }
-                case VALUE -> {
-                    int n = (int) Math.min(in.readableBytes(), value.length - valuePos);
-                    in.read(value, valuePos, n);
-                    valuePos += n;
-                    if (valuePos < value.length) {
-                        return Result.NEED_MORE;
-                    }
-                    byte[] data = value;
-                    value = null;
-                    state = State.COMMAND;
-                    sink.onValue(this, data);
-                    if (end != null) {
-                        return finish();
-                    }
-                }
-                case COMMAND -> {
-                    int readable = (int) Math.min(in.readableBytes(), Integer.MAX_VALUE);
-                    if (readable == 0) {
-                        return Result.NEED_MORE;
-                    }
-                    if (!canContinue.getAsBoolean()) {
-                        return Result.PAUSED;
-                    }
-                    int lf = in.indexOf((byte) '\n', scanned, readable);
-                    if (lf < 0) {
-                        scanned = readable;
-                        if (readable > MAX_PARTIAL_LINE
-                                && (!longMultigets || !startsMultiget(in) || readable >= maxMultigetLine)) {
-                            abort();
-                            return finish();
-                        }
-                        return Result.NEED_MORE;
-                    }
-                    scanned = 0;
-                    if (lf >= READ_BUFFER_SIZE && (!longMultigets || !startsMultiget(in) || lf >= maxMultigetLine)) {
-                        abort();
-                        return finish();
-                    }
-                    int length = lf > 1 && in.getByte(lf - 1) == '\r' ? lf - 1 : lf;
-                    if (line.length < length) {
-                        line = new byte[Math.max(length, Math.min(2 * line.length, READ_BUFFER_SIZE))];
-                    }
-                    in.copy(0, line, 0, length);
-                    in.skip(lf + 1);
-                    for (int i = 0; i < length; i++) {
-                        if (line[i] == 0) {
-                            length = i; // memcached parses the line as a C string
-                            break;
-                        }
-                    }
-                    sink.onCommandLine(this, line, length);
-                    if (line.length > MAX_PARTIAL_LINE) {
-                        // Keep no long line's scratch for the connection's life (a multiget's reply in progress
-                        // keeps its own reference until it is complete).
-                        line = new byte[256];
-                    }
-                    if (end != null) {
-                        return finish();
-                    }
-                }
-                default -> throw new IllegalStateException(state.toString());
+                return r;
             }
+        }
+    }
+
+    /** Runs the current state once: its result, or null to go on with the next state. */
+    private Result step(BufferChain in, BooleanSupplier canContinue) {
+        return switch (state) {
+            case COMMAND -> command(in, canContinue);
+            case VALUE -> value(in);
+            case INLINE -> inline(in);
+            case SWALLOW -> swallow(in);
+            case REPLY -> reply(canContinue);
+            case SUSPENDED -> Result.SUSPENDED;
+            case DONE -> done(in);
+        };
+    }
+
+    /** COMMAND: cuts the next line out of the input and hands it over; null to go on with the next state. */
+    private Result command(BufferChain in, BooleanSupplier canContinue) {
+        int readable = (int) Math.min(in.readableBytes(), Integer.MAX_VALUE);
+        if (readable == 0) {
+            return Result.NEED_MORE;
+        }
+        if (!canContinue.getAsBoolean()) {
+            return Result.PAUSED;
+        }
+        int lf = in.indexOf((byte) '\n', scanned, readable);
+        if (lf < 0) {
+            scanned = readable;
+            if (readable > MAX_PARTIAL_LINE
+                    && (!longMultigets || !startsMultiget(in) || readable >= maxMultigetLine)) {
+                abort();
+                return finish();
+            }
+            return Result.NEED_MORE;
+        }
+        scanned = 0;
+        if (lf >= READ_BUFFER_SIZE && (!longMultigets || !startsMultiget(in) || lf >= maxMultigetLine)) {
+            abort();
+            return finish();
+        }
+        int length = lf > 1 && in.getByte(lf - 1) == '\r' ? lf - 1 : lf;
+        byte[] buf = scratchLine(length);
+        in.copy(0, buf, 0, length);
+        in.skip(lf + 1);
+        for (int i = 0; i < length; i++) {
+            if (buf[i] == 0) {
+                length = i; // memcached parses the line as a C string
+                break;
+            }
+        }
+        line = buf;
+        lineLength = length;
+        sink.onCommandLine(this, buf, length);
+        return end != null ? finish() : null;
+    }
+
+    /**
+     * VALUE: a data block that is whole in the input (the common case) is handed over from a scratch array of this
+     * thread's, without allocating; one that spans reads is copied into an array of its own as it arrives.
+     */
+    private Result value(BufferChain in) {
+        int n = valueLength;
+        if (value == null && n <= VALUE_SCRATCH && in.readableBytes() >= n) {
+            byte[] scratch = SCRATCH.get();
+            in.read(scratch, 0, n);
+            state = State.COMMAND;
+            sink.onValue(this, scratch, n);
+            return end != null ? finish() : null;
+        }
+        if (value == null) {
+            value = new byte[n];
+        }
+        int take = (int) Math.min(in.readableBytes(), n - valuePos);
+        in.read(value, valuePos, take);
+        valuePos += take;
+        if (valuePos < n) {
+            return Result.NEED_MORE;
+        }
+        byte[] data = value;
+        value = null;
+        state = State.COMMAND;
+        sink.onValue(this, data, n);
+        dropOwnLine();
+        return end != null ? finish() : null;
+    }
+
+    /** INLINE: waits until the short data block is whole in the input, then hands it over without allocating it. */
+    private Result inline(BufferChain in) {
+        int n = inlineLength;
+        if (in.readableBytes() < n) {
+            return Result.NEED_MORE;
+        }
+        byte[] buf = scratchLine(n);
+        in.read(buf, 0, n);
+        state = State.COMMAND;
+        sink.onInlineValue(this, buf, n);
+        return end != null ? finish() : null;
+    }
+
+    /** SWALLOW: discards the refused command's data block as it arrives (memcached's conn_swallow). */
+    private Result swallow(BufferChain in) {
+        int n = (int) Math.min(in.readableBytes(), swallowRemaining);
+        in.skip(n);
+        swallowRemaining -= n;
+        if (swallowRemaining > 0) {
+            return Result.NEED_MORE;
+        }
+        state = State.COMMAND;
+        return null;
+    }
+
+    /** REPLY: has the sink produce more of a long reply while the output has room. */
+    private Result reply(BooleanSupplier canContinue) {
+        if (!canContinue.getAsBoolean() || !sink.continueReply(this, canContinue)) {
+            return Result.PAUSED;
+        }
+        state = State.COMMAND;
+        dropOwnLine();
+        return null;
+    }
+
+    /** DONE: after quit or a fatal error, everything that arrives is ignored. */
+    private Result done(BufferChain in) {
+        in.skip(in.readableBytes());
+        return end == null ? Result.CLOSE : end;
+    }
+
+    /**
+     * The thread's line scratch, grown to {@code length} up to {@link #READ_BUFFER_SIZE}; a longer line (a long
+     * multiget) gets an array for this command alone, so no thread keeps its size.
+     */
+    private byte[] scratchLine(int length) {
+        byte[][] holder = LINES.get();
+        byte[] buf = holder[0];
+        if (buf.length < length) {
+            if (length > READ_BUFFER_SIZE) {
+                lineIsScratch = false;
+                return new byte[length];
+            }
+            buf = new byte[Math.max(length, Math.min(2 * buf.length, READ_BUFFER_SIZE))];
+            holder[0] = buf;
+        }
+        lineIsScratch = true;
+        return buf;
+    }
+
+    /** The command that needed its line after its call is done: an idle parser keeps no line. */
+    private void dropOwnLine() {
+        if (!lineIsScratch) {
+            line = null;
+            lineLength = 0;
         }
     }
 

@@ -32,59 +32,58 @@ final class StatsReporter {
         this.async = async;
     }
 
-    void process(CommandProcessor cp, byte[] line, int ntokens) {
-        Tokenizer tok = cp.tok;
+    void process(RequestParser p, Replies replies, Tokenizer tok, byte[] line, int ntokens) {
         if (ntokens == 2) {
             StringBuilder sb = new StringBuilder(4096);
             general(sb);
-            cp.out.writeAscii(sb.append("END\r\n"));
+            replies.out.writeAscii(sb.append("END\r\n"));
             return;
         }
         MemcacheAccess access = ctx.settings().access();
         if (tok.is(line, 1, "reset")) {
             if (!access.statsControl()) {
-                cp.outString("CLIENT_ERROR stats reset not allowed");
+                replies.line("CLIENT_ERROR stats reset not allowed");
                 return;
             }
             ctx.store().stats().reset();
-            cp.outString("RESET");
+            replies.line("RESET");
         } else if (tok.is(line, 1, "detail")) {
             if (!access.statsControl()) {
-                cp.outString("CLIENT_ERROR stats detail not allowed");
+                replies.line("CLIENT_ERROR stats detail not allowed");
             } else if (ntokens < 4) {
-                cp.outString("CLIENT_ERROR usage: stats detail on|off|dump");
+                replies.line("CLIENT_ERROR usage: stats detail on|off|dump");
             } else if (tok.is(line, 2, "on")) {
                 ctx.setDetailEnabled(true);
-                cp.outString("OK");
+                replies.line("OK");
             } else if (tok.is(line, 2, "off")) {
                 ctx.setDetailEnabled(false);
-                cp.outString("OK");
+                replies.line("OK");
             } else if (tok.is(line, 2, "dump")) {
-                cp.outString("END"); // evbase keeps no per-prefix figures
+                replies.line("END"); // evbase keeps no per-prefix figures
             } else {
-                cp.outString("CLIENT_ERROR usage: stats detail on|off|dump");
+                replies.line("CLIENT_ERROR usage: stats detail on|off|dump");
             }
         } else if (tok.is(line, 1, "settings")) {
             StringBuilder sb = new StringBuilder(1024);
             settings(sb);
-            cp.out.writeAscii(sb.append("END\r\n"));
+            replies.out.writeAscii(sb.append("END\r\n"));
         } else if (tok.is(line, 1, "items")) {
             StringBuilder sb = new StringBuilder(512);
             items(sb);
-            cp.out.writeAscii(sb.append("END\r\n"));
+            replies.out.writeAscii(sb.append("END\r\n"));
         } else if (tok.is(line, 1, "slabs")) {
             StringBuilder sb = new StringBuilder(512);
             slabs(sb);
-            cp.out.writeAscii(sb.append("END\r\n"));
+            replies.out.writeAscii(sb.append("END\r\n"));
         } else if (tok.is(line, 1, "sizes")) {
-            cp.out.writeAscii("STAT sizes_status disabled\r\nEND\r\n");
+            replies.out.writeAscii("STAT sizes_status disabled\r\nEND\r\n");
         } else if (tok.is(line, 1, "cachedump")) {
-            cp.outString("CLIENT_ERROR stats cachedump not allowed");
+            replies.line("CLIENT_ERROR stats cachedump not allowed");
         } else if (tok.is(line, 1, "conns")) {
-            cp.parser.suspend();
+            p.suspend();
             async.replyLater(ctx.source().connections().thenApply(StatsReporter::conns));
         } else {
-            cp.outString("ERROR");
+            replies.line("ERROR");
         }
     }
 
@@ -105,7 +104,7 @@ final class StatsReporter {
         stat(sb, "max_connections", src.maxConnections());
         stat(sb, "curr_connections", s.currConnections.sum());
         stat(sb, "total_connections", s.totalConnections.sum());
-        stat(sb, "cmd_get", s.cmdGet.sum());
+        stat(sb, "cmd_get", s.cmdGet());
         stat(sb, "cmd_set", s.cmdSet.sum());
         stat(sb, "cmd_flush", s.cmdFlush.sum());
         stat(sb, "cmd_touch", s.cmdTouch.sum());
@@ -158,7 +157,9 @@ final class StatsReporter {
         stat(sb, "evbase_item_overhead_bytes", MemcacheStore.ITEM_OVERHEAD);
         stat(sb, "evbase_values_in_flight_bytes", store.inFlightBytes());
         stat(sb, "evbase_values_referenced_bytes", store.referencedBytes());
-        stat(sb, "evbase_eviction_policy", "w-tinylfu");
+        stat(sb, "evbase_eviction_policy", "s3-fifo");
+        stat(sb, "evbase_store_allocated_bytes", store.bytesAllocated());
+        stat(sb, "evbase_store_index_bytes", store.indexBytes());
     }
 
     private void settings(StringBuilder sb) {
@@ -211,7 +212,7 @@ final class StatsReporter {
             stat(sb, "1:touch_hits", s.touchHits.sum());
         }
         stat(sb, "active_slabs", n > 0 ? 1 : 0);
-        stat(sb, "total_malloced", store.bytesUsed());
+        stat(sb, "total_malloced", store.bytesAllocated());
     }
 
     /** memcached's {@code stats conns} lines, keyed by connection id where memcached uses the descriptor. */

@@ -9,7 +9,9 @@ enum StoreResult {
     STORED("STORED", "HD"),
     EXISTS("EXISTS", "EX"),
     NOT_FOUND("NOT_FOUND", "NF"),
-    NOT_STORED("NOT_STORED", "NS");
+    NOT_STORED("NOT_STORED", "NS"),
+    /** No room could be made for the item (every segment busy): memcached's allocation failure. */
+    NO_MEMORY("SERVER_ERROR out of memory storing object", "SERVER_ERROR out of memory storing object");
 
     final String classic;
     final String meta;

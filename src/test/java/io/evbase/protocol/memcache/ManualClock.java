@@ -13,10 +13,6 @@ final class ManualClock implements MemcacheClock {
         return TimeUnit.NANOSECONDS.toSeconds(nanos.get());
     }
 
-    @Override
-    public long nanoTime() {
-        return nanos.get();
-    }
 
     void advanceSeconds(long s) {
         nanos.addAndGet(TimeUnit.SECONDS.toNanos(s));

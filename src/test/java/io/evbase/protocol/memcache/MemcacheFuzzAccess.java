@@ -18,6 +18,7 @@ public final class MemcacheFuzzAccess implements StatsReporter.Async {
     private final BufferChain in;
     private final BufferChain out;
     private final CommandProcessor processor;
+    private final RequestParser parser;
 
     public MemcacheFuzzAccess(int chunkSize) {
         pool = new BufferPool(chunkSize, 16L * chunkSize, 64L * chunkSize);
@@ -28,6 +29,7 @@ public final class MemcacheFuzzAccess implements StatsReporter.Async {
                 new ManualClock());
         processor = new CommandProcessor(new MemcacheContext(store, MemcacheSettings.defaults(), ServerStatsSource.NONE),
                 out, this);
+        parser = processor.newParser();
     }
 
     /** A memcache handler with default limits on a store of its own whose clock stands still. */
@@ -40,11 +42,12 @@ public final class MemcacheFuzzAccess implements StatsReporter.Async {
     /** Appends bytes to the input and lets the parser handle what is complete (the output is always writable). */
     public RequestParser.Result feed(byte[] bytes, int offset, int length) {
         in.write(bytes, offset, length);
-        return processor.parser.process(in, () -> true);
+        return parser.process(in, () -> true);
     }
 
-    public RequestParser.State state() {
-        return processor.parser.state();
+    /** Whether a data block is being received or swallowed. */
+    public boolean midRequest() {
+        return parser.isMidRequest();
     }
 
     /** The replies written since the last call. */
@@ -63,7 +66,7 @@ public final class MemcacheFuzzAccess implements StatsReporter.Async {
     public void replyLater(CompletableFuture<String> reply) {
         reply.thenAccept(text -> {
             out.writeAscii(text);
-            processor.parser.resume();
+            parser.resume();
         });
     }
 }

@@ -17,6 +17,7 @@ final class ParserHarness implements StatsReporter.Async {
     final BufferChain in = new BufferChain(cache);
     final BufferChain out = new BufferChain(cache);
     final CommandProcessor processor;
+    final RequestParser parser;
     boolean writable = true;
     /** Output bytes above which the harness reads as unwritable, as a connection's write high watermark. */
     long highWatermark = Long.MAX_VALUE;
@@ -31,11 +32,12 @@ final class ParserHarness implements StatsReporter.Async {
     ParserHarness(MemcacheStore store, MemcacheSettings settings) {
         processor = new CommandProcessor(new MemcacheContext(store, settings, ServerStatsSource.NONE), out, this,
                 () -> taken);
+        parser = processor.newParser();
     }
 
     RequestParser.Result feed(byte[] bytes) {
         in.write(bytes);
-        last = processor.parser.process(in, () -> writable && out.readableBytes() <= highWatermark);
+        last = parser.process(in, () -> writable && out.readableBytes() <= highWatermark);
         return last;
     }
 
@@ -53,7 +55,7 @@ final class ParserHarness implements StatsReporter.Async {
     public void replyLater(CompletableFuture<String> reply) {
         reply.thenAccept(text -> {
             out.writeAscii(text);
-            processor.parser.resume();
+            parser.resume();
         });
     }
 }

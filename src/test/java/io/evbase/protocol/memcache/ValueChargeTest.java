@@ -34,11 +34,11 @@ class ValueChargeTest {
             if (reply.isEmpty()) {
                 accepted++;
                 pending.add(h);
-                assertThat(h.processor.parser.state()).isEqualTo(RequestParser.State.VALUE);
+                assertThat(h.parser.isReadingValue()).isTrue();
                 assertThat(store.inFlightBytes()).isEqualTo(accepted * weight("k0"));
             } else {
                 assertThat(reply).isEqualTo(OOM);
-                assertThat(h.processor.parser.state()).isEqualTo(RequestParser.State.SWALLOW);
+                assertThat(h.parser.isSwallowing()).isTrue();
                 // the refused value's bytes are read and dropped, then the connection goes on
                 h.feed(new byte[VALUE + 2]);
                 h.feed("mn\r\n");
