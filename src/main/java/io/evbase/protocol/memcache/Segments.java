@@ -347,11 +347,13 @@ final class Segments {
 
     /**
      * Allocates a slab on the calling thread, holding no lock, if the budget has room for it: its segments join the
-     * free list. False when the budget has none (eviction must make room).
+     * free list, or first the reserve kept for eviction's moves while that is short (which may take the budget's
+     * last segments). False when the budget has no room (eviction must make it).
      */
     boolean grow() {
         synchronized (this) {
-            if (allocated + slabSize() > budget - (long) RESERVE * segmentSize) {
+            long limit = reserve.size() < RESERVE ? budget : budget - (long) RESERVE * segmentSize;
+            if (allocated + slabSize() > limit) {
                 return false;
             }
             allocated += slabSize(); // claimed: the array is allocated outside the monitor
@@ -361,7 +363,7 @@ final class Segments {
             for (int i = 0; i < perSlab; i++) {
                 Segment s = new Segment(newId(), slab, i * segmentSize, false);
                 register(s);
-                free.addLast(s);
+                (reserve.size() < RESERVE ? reserve : free).addLast(s);
             }
         }
         return true;
