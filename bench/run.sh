@@ -580,5 +580,6 @@ git diff --quiet HEAD -- . ':!BENCHMARKS.md' 2>/dev/null || COMMIT="$COMMIT (wit
   echo "CPU µs/op is the server process's utime+stime over the measured window divided by the operations, split into"
   echo "user (the server's own code) and kernel time."
 } > "$OUT/header.md"
-java -cp "$CP" io.evbase.bench.Report "$RAW" "$OUT/header.md" "$JMH_CSV" "$ROOT/BENCHMARKS.md" > "$OUT/report.md"
+java -cp "$CP" io.evbase.bench.Report "$RAW" "$OUT/header.md" "$JMH_CSV" "$ROOT/BENCHMARKS.md" "$ROOT/bench/notes.md" \
+  > "$OUT/report.md"
 log "wrote BENCHMARKS.md and $OUT/ in $((SECONDS - START_SECONDS)) s"
