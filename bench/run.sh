@@ -237,10 +237,10 @@ P_AUX_MEMCD=$(free_port $((P_AUX_EVB + 1)))
 
 # ---------------------------------------------------------------- the shared servers
 NEED_NETTY=0; NEED_MEMCD=0
-{ want echo || want idle; } && NEED_NETTY=1
-{ want memcaslap || want multiget || want churn || want idle; } && [ "$HAS_MEMCACHED" = 1 ] && NEED_MEMCD=1
+want echo && NEED_NETTY=1
+{ want memcaslap || want multiget || want churn; } && [ "$HAS_MEMCACHED" = 1 ] && NEED_MEMCD=1
 MC_OK=0
-if want echo || want memcaslap || want multiget || want churn || want idle; then
+if want echo || want memcaslap || want multiget || want churn; then
   log "starting evbase ($WORKERS loops, $EVB_JAVA $JVM_SERVER_OPTS) on $P_EVB_ECHO (echo)$([ $HAS_MEMCACHE = 1 ] && echo " and $P_EVB_MC (memcache, ${MAIN_MB} MB)")"
   start_evbase evbase "$JVM_SERVER_OPTS" "$MAIN_MB" "$P_EVB_ECHO" "$([ "$HAS_MEMCACHE" = 1 ] && echo "$P_EVB_MC" || echo 0)"
   if [ "$NEED_NETTY" = 1 ]; then
@@ -380,27 +380,41 @@ if want churn && ! memcache_skip churn; then
   done
 fi
 
+cleanup
+
 # ---------------------------------------------------------------- goal 4: idle connections
+# Each server fresh for each count, alone on the machine: a process that held connections before keeps their memory
+# (memcached its connection structures, a JVM its heap pages), which would hide the cost of the next ones.
 # 50,000 connections cannot be measured here: a process may hold at most $(ulimit -Hn) descriptors (the client's and
 # each server's), so the larger count is the largest that fits both under that limit.
 if want idle; then
   src=2
   for n in $IDLE_COUNTS; do
-    log "idle: $n connections to each server"
-    for s in "evbase-memcache:$P_EVB_MC:$EVB_PID:true:version\\r\\n" "evbase-echo:$P_EVB_ECHO:$EVB_PID:true:x\\n" \
-        "netty-nio:$P_NIO:$NIO_PID:true:x\\n" "memcached:$P_MEMCD:${MEMCD_PID:-}:false:version\\r\\n"; do
-      IFS=: read -r name port pid jvm request <<<"$s"
-      [ -n "$pid" ] || continue
-      [ "$name" = evbase-memcache ] && [ "$MC_OK" != 1 ] && continue
-      res=$(loadgen --mode idle --port "$port" --conns "$n" --server-pid "$pid" --jvm "$jvm" --request "$request" \
-        --source "127.0.1.$src")
+    log "idle: $n connections to each server, each started fresh"
+    for name in evbase-memcache evbase-echo netty-nio memcached; do
+      pid=""; jvm=true; request='x\n'
+      case "$name" in
+        evbase-memcache)
+          [ "$HAS_MEMCACHE" = 1 ] || continue
+          start_evbase idle-evbase-memcache "$JVM_SERVER_OPTS" "$MAIN_MB" 0 "$P_AUX_EVB"; pid=$EVB_PID; request='version\r\n' ;;
+        evbase-echo)
+          start_evbase idle-evbase-echo "$JVM_SERVER_OPTS" "$MAIN_MB" "$P_AUX_EVB" 0; pid=$EVB_PID ;;
+        netty-nio)
+          start_netty nio "$P_AUX_EVB"; pid=$NIO_PID ;;
+        memcached)
+          [ "$HAS_MEMCACHED" = 1 ] || continue
+          start_memcached idle-memcached "$P_AUX_EVB" "$MAIN_MB"; pid=$MEMCD_PID; jvm=false; request='version\r\n' ;;
+      esac
+      if wait_port "$P_AUX_EVB" "$pid" "$name"; then
+        res=$(loadgen --mode idle --port "$P_AUX_EVB" --conns "$n" --server-pid "$pid" --jvm "$jvm" --request "$request" \
+          --source "127.0.1.$src")
+        record idle "${n}c" "$name" 1 "$res"
+      fi
       src=$((src + 1))
-      record idle "${n}c" "$name" 1 "$res"
+      stop_server "$pid"
     done
   done
 fi
-
-cleanup
 
 # ---------------------------------------------------------------- goal 3: tail latency over a big store
 gc_pauses() { # gc-log byte-offset-before byte-offset-after: "gc_pauses=N gc_pause_max_ms=X gc_pause_total_ms=Y gc_pauses_over_10ms=Z"
@@ -664,5 +678,6 @@ git diff --quiet HEAD -- . ':!BENCHMARKS.md' 2>/dev/null || COMMIT="$COMMIT (wit
   echo "CPU µs/op is the server process's utime+stime over the measured window divided by the operations, split into"
   echo "user (the server's own code) and kernel time."
 } > "$OUT/header.md"
-java -cp "$CP" io.evbase.bench.Report "$RAW" "$OUT/header.md" "$JMH_CSV" "$ROOT/BENCHMARKS.md" > "$OUT/report.md"
+java -cp "$CP" io.evbase.bench.Report "$RAW" "$OUT/header.md" "$JMH_CSV" "$ROOT/BENCHMARKS.md" "$ROOT/bench/notes.md" \
+  > "$OUT/report.md"
 log "wrote BENCHMARKS.md and $OUT/ in $((SECONDS - START_SECONDS)) s"

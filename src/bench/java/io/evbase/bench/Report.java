@@ -13,7 +13,8 @@ import java.util.Map;
  * Turns the raw results of bench/run.sh (one {@code key=value} line per run) into the markdown tables of
  * BENCHMARKS.md: the median of every metric per benchmark, case and server, and the ratio evbase/peer.
  *
- * <p>Usage: {@code Report RAW_FILE HEADER_FILE JMH_CSV OUT_FILE}; any input may be missing.
+ * <p>Usage: {@code Report RAW_FILE HEADER_FILE JMH_CSV OUT_FILE [NOTES]}; any input may be missing. NOTES (the
+ * analysis behind the goals, written by hand from a profile) follows the goals' table.
  */
 public final class Report {
 
@@ -38,6 +39,7 @@ public final class Report {
         Path header = Path.of(args[1]);
         Path jmh = Path.of(args[2]);
         Path out = Path.of(args[3]);
+        Path notes = args.length > 4 ? Path.of(args[4]) : null;
         List<Run> runs = new ArrayList<>();
         if (Files.exists(raw)) {
             for (String line : Files.readAllLines(raw)) {
@@ -60,6 +62,9 @@ public final class Report {
             md.append(Files.readString(header)).append('\n');
         }
         Goals.write(md, runs, jmhRows);
+        if (notes != null && Files.exists(notes)) {
+            md.append("\n## Closing note\n\n").append(Files.readString(notes).trim()).append('\n');
+        }
         load(md, runs, "echo", "Echo (evbase vs Netty 4.2; load generator, messages/s)");
         table(md, runs, "memcaslap", "Goal 1 — memcaslap: get/set mix, 16/32/64 connections, 64 B and 1 KiB values",
                 "memcaslap (Debian's libmemcached-tools), closed loop, one client thread; ops/s is memcaslap's TPS. CPU is"

@@ -78,6 +78,9 @@ public final class EventBase implements Executor {
     private volatile boolean tasksClosed;
     /** Selects the thread's interrupt status cut short; written by the loop only. */
     private volatile long interrupts;
+    /** {@link System#nanoTime()} when the current I/O callback began (loop thread only; see {@link #callbackNanos}). */
+    private long callbackNanos;
+
     /** {@link System#nanoTime()} when the current iteration's work began; 0 while waiting in the selector. */
     private volatile long workStartNanos;
     /** Posted and not yet run; a counter because ConcurrentLinkedQueue.size() walks the whole queue. */
@@ -377,6 +380,15 @@ public final class EventBase implements Executor {
         }
     }
 
+    /**
+     * The {@link System#nanoTime()} taken when the callback that is running (an I/O event, a task or a timer) began:
+     * a timestamp for what the callback does (a connection's activity and timeout marks, to millisecond precision)
+     * without a clock read per use. Loop thread only, inside a callback.
+     */
+    public long callbackNanos() {
+        return callbackNanos;
+    }
+
     /** Times a select was cut short by the loop thread's interrupt status (which the loop then cleared). */
     public long interrupts() {
         return interrupts;
@@ -405,7 +417,8 @@ public final class EventBase implements Executor {
     private void onReady(SelectionKey key) {
         startWork();
         IoHandle handler = ((IoRegistration) key.attachment()).handle();
-        long start = ACCOUNTING ? System.nanoTime() : 0;
+        long start = System.nanoTime();
+        callbackNanos = start;
         try {
             if (ACCOUNTING) {
                 stats.ioEvent();
@@ -445,7 +458,8 @@ public final class EventBase implements Executor {
     }
 
     private void runGuarded(Runnable r, long latencyNanos) {
-        long start = ACCOUNTING ? System.nanoTime() : 0;
+        long start = System.nanoTime();
+        callbackNanos = start;
         try {
             r.run();
         } catch (Throwable t) {

@@ -309,7 +309,7 @@ public final class Connection implements IoHandle {
                 return;
             }
             if (n > 0) {
-                timeouts.activity(System.nanoTime());
+                timeouts.activity(loop.callbackNanos());
             } else if (n < 0) {
                 ended = true;
             } else if (socket.waitingForMemory()) {
@@ -380,7 +380,7 @@ public final class Connection implements IoHandle {
             close(CloseReason.NORMAL); // all received is answered; a partial request stays so
             return;
         }
-        long now = System.nanoTime();
+        long now = loop.callbackNanos(); // this callback's start: timeouts count in milliseconds
         timeouts.partial(isOpen() && (!input.isEmpty() || requestInProgress) && isWritable(), now);
         boolean read = isOpen() && socket.mayRead() && isWritable()
                 && input.readableBytes() < config.readHighWatermark();
@@ -408,7 +408,7 @@ public final class Connection implements IoHandle {
             closeNow(ConnectionSocket.closeReason(e)); // the peer is gone: what it asked for and is still queued is dropped
             return -1;
         }
-        timeouts.wrote(n, replies.sendableBytes(), System.nanoTime());
+        timeouts.wrote(n, replies.sendableBytes(), loop.callbackNanos());
         publishBuffered(); // also while a long reply is produced, not only after callbacks
         return n;
     }

@@ -791,14 +791,17 @@ public final class MemcacheStore {
     // ---------------------------------------------------------------- eviction
 
     /**
-     * Evicts until {@code queue}'s open segment has {@code size} bytes free or a segment can be had, or until there
-     * is nothing left to evict (false). Called holding no stripe lock.
+     * Makes room for {@code size} bytes in {@code queue}: a new slab while the memory limit allows, else eviction,
+     * until a segment can be had or nothing is left to evict (false). Called holding no lock.
      */
     private boolean makeRoom(int queue, int size) {
         boolean jumbo = size > segments.jumboThreshold;
         while (true) {
             if (jumbo ? segments.hasJumboRoom(size) : segments.hasRoom(queue, size)) {
                 return true;
+            }
+            if (!jumbo && segments.grow()) {
+                continue; // the memory limit had room for another slab
             }
             if (!evictOne()) {
                 return false;

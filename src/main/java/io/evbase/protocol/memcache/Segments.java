@@ -4,6 +4,9 @@ import java.lang.management.ManagementFactory;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -23,6 +26,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>A location (what the index keeps) is a segment id and an offset within the segment in 44 bits:
  * {@link #OFFSET_BITS} for the offset, the rest for the id; {@link #at} turns it into the item's position in its
  * array.
+ *
+ * <p>New arrays are never allocated under a lock: an array's first touch (the JVM zeroing fresh pages) can take
+ * milliseconds, and a loop waiting for another loop's allocation would stall with it. A shared daemon thread,
+ * {@code evbase-memcache-allocator}, keeps a slab's worth of free segments ahead of demand; a thread that finds none
+ * free allocates one itself ({@link #grow}), holding no lock, before it evicts.
  *
  * <p>Threading: thread-safe. Appends to a queue's open segment hold that queue's append lock; the free list, the
  * budget and the queues hold {@code this}'s monitor, briefly. A segment being written has a writer pin (from the
@@ -86,6 +94,15 @@ final class Segments {
     private long allocated;
     /** Bytes the segments may take in all. */
     private long budget;
+    /** A background allocation for this store is queued or running. */
+    private final AtomicBoolean refilling = new AtomicBoolean();
+
+    /** The thread that allocates arrays ahead of demand, for every store. */
+    private static final ExecutorService ALLOCATOR = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "evbase-memcache-allocator");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** Segments for a store of {@code budget} bytes, cut from slabs when the store is large. */
     Segments(long budget) {
@@ -214,9 +231,9 @@ final class Segments {
     // ---------------------------------------------------------------- appending
 
     /**
-     * Reserves {@code size} bytes in {@code queue}'s open segment, or in a fresh one taken from the free list or
-     * the budget, never evicting: the location with a writer pin (give it back with {@link #unpin}), or -1 when
-     * there is no room without eviction. {@code size <= jumboThreshold}.
+     * Reserves {@code size} bytes in {@code queue}'s open segment, or in a fresh one taken from the free list,
+     * never evicting or allocating: the location with a writer pin (give it back with {@link #unpin}), or -1 when
+     * there is no room without either. {@code size <= jumboThreshold}.
      *
      * @param useReserve whether the segments kept for eviction's moves may be taken
      */
@@ -235,6 +252,7 @@ final class Segments {
                 }
                 open[queue] = fresh;
                 s = fresh;
+                refillAhead();
             }
             int at = s.used;
             s.used = at + size;
@@ -252,7 +270,7 @@ final class Segments {
             }
         }
         synchronized (this) {
-            return !free.isEmpty() || allocated + slabSize() <= budget - (long) RESERVE * segmentSize;
+            return !free.isEmpty();
         }
     }
 
@@ -266,7 +284,6 @@ final class Segments {
      * the item is linked.
      */
     long reserveJumbo(int size) {
-        Segment s;
         synchronized (this) {
             long limit = budget - (long) RESERVE * segmentSize;
             while (allocated + size > limit && !free.isEmpty()) {
@@ -275,8 +292,12 @@ final class Segments {
             if (allocated + size > limit) {
                 return -1;
             }
-            allocated += size;
-            s = new Segment(newId(), new byte[size], 0, true);
+            allocated += size; // claimed: the array is allocated outside the monitor
+        }
+        byte[] array = new byte[size];
+        Segment s;
+        synchronized (this) {
+            s = new Segment(newId(), array, 0, true);
             s.used = size;
             s.writers.incrementAndGet();
             register(s);
@@ -312,32 +333,64 @@ final class Segments {
         }
     }
 
-    /** A free segment (a new slab allocated if the budget allows), or null. */
+    /** A free segment, or null (then {@link #grow} or eviction makes one). */
     private synchronized Segment takeFree(boolean useReserve) {
         while (allocated > budget && !free.isEmpty()) {
             park(free.pollLast()); // the limit was lowered: set segments aside rather than reuse them
         }
         Segment s = free.pollFirst();
-        if (s != null) {
-            return s;
+        if (s == null && useReserve) {
+            s = reserve.pollFirst();
         }
-        long limit = budget - (long) RESERVE * segmentSize;
-        if (allocated + slabSize() <= limit || useReserve && allocated + slabSize() <= budget) {
-            newSlab();
-            return free.pollFirst();
-        }
-        return useReserve ? reserve.pollFirst() : null;
+        return s;
     }
 
-    /** Allocates a slab and puts its segments on the free list. */
-    private void newSlab() {
-        byte[] slab = new byte[perSlab * segmentSize];
-        allocated += slab.length;
-        for (int i = 0; i < perSlab; i++) {
-            Segment s = new Segment(newId(), slab, i * segmentSize, false);
-            register(s);
-            free.addLast(s);
+    /**
+     * Allocates a slab on the calling thread, holding no lock, if the budget has room for it: its segments join the
+     * free list, or first the reserve kept for eviction's moves while that is short (which may take the budget's
+     * last segments). False when the budget has no room (eviction must make it).
+     */
+    boolean grow() {
+        synchronized (this) {
+            long limit = reserve.size() < RESERVE ? budget : budget - (long) RESERVE * segmentSize;
+            if (allocated + slabSize() > limit) {
+                return false;
+            }
+            allocated += slabSize(); // claimed: the array is allocated outside the monitor
         }
+        byte[] slab = new byte[perSlab * segmentSize];
+        synchronized (this) {
+            for (int i = 0; i < perSlab; i++) {
+                Segment s = new Segment(newId(), slab, i * segmentSize, false);
+                register(s);
+                (reserve.size() < RESERVE ? reserve : free).addLast(s);
+            }
+        }
+        return true;
+    }
+
+    /** While fewer than a slab's worth of segments are free and the budget allows more, has the allocator add one. */
+    private void refillAhead() {
+        if (freeCount() >= perSlab || !refilling.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            ALLOCATOR.execute(() -> {
+                try {
+                    while (freeCount() < perSlab && grow()) {
+                        // one slab at a time, until a slab's worth is free or the budget is spent
+                    }
+                } finally {
+                    refilling.set(false);
+                }
+            });
+        } catch (RuntimeException e) {
+            refilling.set(false); // the allocator refused (never in practice): demand allocates instead
+        }
+    }
+
+    private synchronized int freeCount() {
+        return free.size();
     }
 
     // ---------------------------------------------------------------- eviction's side
