@@ -11,6 +11,7 @@ import io.evbase.net.ListenerSpec;
 import io.evbase.protocol.ProtocolHandler;
 import io.evbase.protocol.Session;
 import io.evbase.support.Clients;
+import io.evbase.support.Figures;
 import io.evbase.support.LineEchoHandler;
 import io.evbase.support.TestServer;
 import java.io.IOException;

@@ -16,6 +16,7 @@ import io.evbase.net.Server;
 import io.evbase.protocol.ProtocolHandler;
 import io.evbase.protocol.Session;
 import io.evbase.support.Clients;
+import io.evbase.support.Figures;
 import io.evbase.support.LineEchoHandler;
 import java.io.IOException;
 import java.io.InputStream;

@@ -9,6 +9,7 @@ import io.evbase.net.BoundListener.RejectReason;
 import io.evbase.protocol.ProtocolHandler;
 import io.evbase.protocol.Session;
 import io.evbase.support.Clients;
+import io.evbase.support.Figures;
 import io.evbase.support.LineEchoHandler;
 import io.evbase.support.TestServer;
 import java.io.IOException;

@@ -14,6 +14,7 @@ import io.evbase.net.Server;
 import io.evbase.protocol.memcache.MemcacheFuzzAccess;
 import io.evbase.protocol.memcache.MemcacheHandler;
 import io.evbase.support.Clients;
+import io.evbase.support.Figures;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

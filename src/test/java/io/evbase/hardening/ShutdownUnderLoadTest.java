@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.evbase.support.ChildServer;
 import io.evbase.support.Clients;
+import io.evbase.support.Figures;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -7,6 +7,7 @@ import io.evbase.net.CloseReason;
 import io.evbase.net.BoundListener;
 import io.evbase.net.ListenerSpec;
 import io.evbase.support.Clients;
+import io.evbase.support.Figures;
 import io.evbase.support.LineEchoHandler;
 import io.evbase.support.TestServer;
 import java.io.IOException;

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.jayway.jsonpath.JsonPath;
 import io.evbase.server.EvbaseApplication;
+import io.evbase.support.Figures;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;

@@ -13,6 +13,7 @@ import io.evbase.net.ListenerSpec;
 import io.evbase.net.Server;
 import io.evbase.protocol.echo.EchoHandler;
 import io.evbase.support.Clients;
+import io.evbase.support.Figures;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -2,6 +2,7 @@ package io.evbase.hostile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.evbase.support.Figures;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.Socket;

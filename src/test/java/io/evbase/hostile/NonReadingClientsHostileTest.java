@@ -2,6 +2,7 @@ package io.evbase.hostile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.evbase.support.Figures;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
