@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Issue 7, item 2: descriptor exhaustion (EMFILE on accept), in a child JVM under {@code prlimit --nofile}. The
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * readable; readiness is OUT_OF_SERVICE and the listener shows {@code acceptPaused} while it lasts; the clients that
  * wait in the listen backlog are served once descriptors free up.
  */
+@ExtendWith(ChildServer.OutputOnFailure.class)
 class DescriptorExhaustionTest {
 
     private static final int NOFILE = 256;
