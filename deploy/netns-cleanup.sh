@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Removes what a deploy check (io.evbase.deploy, io.evbase.helm.PodImageCheck) created under PREFIX, for a run
+# Removes what a deploy check (io.evbase.deploy, io.evbase.helm.PodImageTest) created under PREFIX, for a run
 # that died before its own clean-up: containers named PREFIX*, the processes inside network namespaces PREFIX*,
 # those namespaces (their veth pairs go with them) and links PREFIX*. Touches nothing else.
 #

@@ -1,6 +1,7 @@
 package io.evbase.bench;
 
 import com.sun.tools.attach.VirtualMachine;
+import io.evbase.support.ProcStat;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;

@@ -1,5 +1,6 @@
 package io.evbase.bench;
 
+import io.evbase.support.ProcStat;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;

@@ -11,11 +11,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Default max-connections from the descriptor limit: a reserve for the management port and files, the rest split
  * across the listeners that set no limit of their own.
  */
+@ExtendWith(ChildServer.OutputOnFailure.class)
 class DescriptorBudgetTest {
 
     @Test

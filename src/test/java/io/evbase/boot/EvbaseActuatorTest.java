@@ -8,6 +8,7 @@ import io.evbase.loop.EventBase;
 import io.evbase.loop.LoopStall;
 import io.evbase.loop.StallWatchdog;
 import io.evbase.net.Server;
+import io.evbase.support.NonReadingClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -28,8 +29,8 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Import;
 
@@ -179,7 +180,8 @@ class EvbaseActuatorTest {
     void bufferOccupancyFollowsAClientThatDoesNotReadAndReturnsWhenItLeaves() throws Exception {
         awaitNoConnections();
         long baseline = buffers("inUseBytes");
-        try (NonReadingClient hog = new NonReadingClient(server.listener("echo").port(), 8)) {
+        try (NonReadingClient hog = NonReadingClient.connect(server.listener("echo").port(), 64 * 1024)
+                .writeInBackground(8L << 20)) {
             await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100))
                     .until(() -> buffers("inUseBytes") >= baseline + 512 * 1024 && buffers("outputBytes") >= 512 * 1024);
             String prometheus = http.body("/actuator/prometheus");

@@ -9,6 +9,7 @@ import io.evbase.loop.EventBaseGroup;
 import io.evbase.net.ListenerSpec;
 import io.evbase.net.Server;
 import io.evbase.protocol.echo.EchoHandler;
+import io.evbase.support.NonReadingClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -35,7 +36,8 @@ class EvbaseReadinessStateHealthIndicatorTest {
         assertThat(readiness.health().getStatus()).isEqualTo(Status.UP);
 
         CompletableFuture<Boolean> drained;
-        try (NonReadingClient hog = new NonReadingClient(server.listener("echo").port(), 8)) {
+        try (NonReadingClient hog = NonReadingClient.connect(server.listener("echo").port(), 64 * 1024)
+                .writeInBackground(8L << 20)) {
             // wait until the server holds output for the client: the drain cannot finish before it leaves
             await().atMost(Duration.ofSeconds(15)).until(() -> server.outputBytes() > 0);
             drained = CompletableFuture.supplyAsync(() -> {

@@ -21,17 +21,23 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * SIGTERM on the real process: stop accepting, answer every request received before (replies still being computed
  * off the loop included), exit within the drain timeout. And a half-close, on the real process: every request sent
  * before it is answered.
  */
+@ExtendWith(ChildServer.OutputOnFailure.class)
 class GracefulShutdownTest {
 
-    private static final List<String> ARGS = List.of("--evbase.listeners.echo.port=0",
-            "--evbase.listeners.echo.protocol=echo", "--evbase.listeners.echo.bind-address=127.0.0.1",
-            "--evbase.shutdown.drain-timeout=4s", "--evbase.workers=2");
+    /**
+     * An echo listener and a drain timeout far longer than a drain takes, even on a busy machine: a drain that
+     * finishes is not cut, and the timeout shows in the log ("drain timeout") only where a test provokes it.
+     */
+    private static final List<String> ARGS = echo("30s");
+    /** The drain timeout of the test that runs into it. */
+    private static final Duration SHORT_DRAIN = Duration.ofSeconds(4);
     private static final List<String> ASYNC_ARGS = List.of("--spring.main.sources=" + AsyncProtocols.class.getName(),
             "--evbase.listeners.async.port=0", "--evbase.listeners.async.protocol=async",
             "--evbase.listeners.async.bind-address=127.0.0.1", "--evbase.shutdown.drain-timeout=30s",
@@ -56,7 +62,6 @@ class GracefulShutdownTest {
             Http http = new Http(child.managementPort());
             long sentBytes = (long) clients * 256 * 1024;
             await().atMost(Duration.ofSeconds(30)).until(() -> bytesRead(http, "echo") == sentBytes);
-            long start = System.nanoTime();
             child.terminate();
             List<Future<byte[]>> echoes = new ArrayList<>();
             for (Socket s : sockets) {
@@ -67,9 +72,8 @@ class GracefulShutdownTest {
                 assertThat(echoes.get(i).get(30, TimeUnit.SECONDS)).as("client %d", i).isEqualTo(sent.get(i));
             }
             assertThat(child.waitFor(Duration.ofSeconds(30))).isTrue();
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4 + 10));
             assertThat(String.join("\n", child.output())).as("exit %d", child.process().exitValue())
-                    .contains("evbase draining").contains("evbase stopped");
+                    .contains("evbase draining").contains("evbase stopped").doesNotContain("drain timeout");
             for (Socket s : sockets) {
                 s.close();
             }
@@ -110,6 +114,7 @@ class GracefulShutdownTest {
                         .isEqualTo(sent.get(i));
             }
             assertThat(child.waitFor(Duration.ofSeconds(30))).isTrue();
+            assertThat(String.join("\n", child.output())).doesNotContain("drain timeout");
             for (SocketChannel c : clients) {
                 c.close();
             }
@@ -120,7 +125,8 @@ class GracefulShutdownTest {
 
     @Test
     void aClientThatNeverReadsIsCutAtTheDrainTimeout() throws Exception {
-        try (ChildServer child = ChildServer.start(List.of("-Xmx256m"), ARGS, 1, Duration.ofSeconds(60));
+        try (ChildServer child = ChildServer.start(List.of("-Xmx256m"), echo(SHORT_DRAIN.toSeconds() + "s"), 1,
+                Duration.ofSeconds(60));
                 SocketChannel hog = SocketChannel.open(new java.net.InetSocketAddress("127.0.0.1", child.port("echo")))) {
             hog.configureBlocking(false);
             ByteBuffer junk = ByteBuffer.allocate(64 * 1024);
@@ -138,7 +144,9 @@ class GracefulShutdownTest {
             child.terminate();
             assertThat(child.waitFor(Duration.ofSeconds(30))).isTrue();
             Duration took = Duration.ofNanos(System.nanoTime() - start);
-            assertThat(took).isGreaterThanOrEqualTo(Duration.ofSeconds(4)).isLessThan(Duration.ofSeconds(4 + 10));
+            // Not before the drain timeout (the client never reads, so the drain cannot finish); then at once, give
+            // or take what a busy machine adds to closing and stopping.
+            assertThat(took).isGreaterThanOrEqualTo(SHORT_DRAIN).isLessThan(SHORT_DRAIN.plusSeconds(20));
             assertThat(String.join("\n", child.output())).contains("drain timeout");
         }
     }
@@ -178,6 +186,12 @@ class GracefulShutdownTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> JsonPath.<List<Integer>>read(
                     http.body("/actuator/reactor"), "$.listeners[?(@.name=='async')].closed.peer_closed").get(0) == 1);
         }
+    }
+
+    private static List<String> echo(String drainTimeout) {
+        return List.of("--evbase.listeners.echo.port=0", "--evbase.listeners.echo.protocol=echo",
+                "--evbase.listeners.echo.bind-address=127.0.0.1", "--evbase.shutdown.drain-timeout=" + drainTimeout,
+                "--evbase.workers=2");
     }
 
     private static long bytesRead(Http http, String listener) {

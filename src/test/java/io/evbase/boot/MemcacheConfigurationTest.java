@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -21,6 +22,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * The memcache properties as Spring Boot binds them: the memory limit checked against the heap at start-up, the
  * auth file and the administrative switches.
  */
+@ExtendWith(ChildServer.OutputOnFailure.class)
 class MemcacheConfigurationTest {
 
     private static final List<String> LISTENER = List.of("--evbase.listeners.memcache.port=0",

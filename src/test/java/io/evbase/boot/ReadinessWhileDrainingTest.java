@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.jayway.jsonpath.JsonPath;
 import io.evbase.net.Server;
 import io.evbase.server.EvbaseApplication;
+import io.evbase.support.NonReadingClient;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +33,8 @@ class ReadinessWhileDrainingTest {
             Server server = context.getBean(Server.class);
             assertThat(http.get("/actuator/health/readiness").status()).isEqualTo(200);
 
-            try (NonReadingClient hog = new NonReadingClient(server.listener("echo").port(), 8)) {
+            try (NonReadingClient hog = NonReadingClient.connect(server.listener("echo").port(), 64 * 1024)
+                    .writeInBackground(8L << 20)) {
                 await().atMost(Duration.ofSeconds(15)).until(() -> server.outputBytes() > 0);
                 closed = CompletableFuture.runAsync(context::close); // what SIGTERM does
                 await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50))

@@ -11,7 +11,9 @@ import io.evbase.net.ListenerSpec;
 import io.evbase.protocol.ProtocolHandler;
 import io.evbase.protocol.Session;
 import io.evbase.support.Clients;
+import io.evbase.support.Figures;
 import io.evbase.support.LineEchoHandler;
+import io.evbase.support.LogCapture;
 import io.evbase.support.TestServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -64,7 +66,7 @@ class AbruptPeersTest {
     void resetsHalfClosesAndConnectCloseFloodsLeaveNothingBehind() throws Exception {
         ListenerSpec config = ListenerSpec.of("big", 0, new BigReplyHandler());
         ExecutorService threads = Executors.newFixedThreadPool(8);
-        try (LoopLog log = LoopLog.capture(); TestServer ts = TestServer.start(config, 2, 16 * 1024)) {
+        try (LogCapture log = LogCapture.start("io.evbase"); TestServer ts = TestServer.start(config, 2, 16 * 1024)) {
             BoundListener listener = ts.server.listener("big");
             long baseline = ts.pool().inUseBytes();
 

@@ -5,17 +5,19 @@ import static org.awaitility.Awaitility.await;
 
 import io.evbase.support.ChildServer;
 import io.evbase.support.Clients;
+import io.evbase.support.Figures;
+import io.evbase.support.ProcStat;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Issue 7, item 2: descriptor exhaustion (EMFILE on accept), in a child JVM under {@code prlimit --nofile}. The
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * readable; readiness is OUT_OF_SERVICE and the listener shows {@code acceptPaused} while it lasts; the clients that
  * wait in the listen backlog are served once descriptors free up.
  */
+@ExtendWith(ChildServer.OutputOnFailure.class)
 class DescriptorExhaustionTest {
 
     private static final int NOFILE = 256;
@@ -52,10 +55,15 @@ class DescriptorExhaustionTest {
             }
             int atStart = ProcStat.openDescriptors(pid);
 
-            // Take every descriptor: clients until one is no longer accepted, then a few more into the backlog.
+            // Take every descriptor: clients until one is no longer accepted (the acceptor logs the episode as it
+            // hits EMFILE), then a few more into the backlog.
             while (true) {
                 Socket s = Clients.connect(port);
-                if (roundTrip(s, "c" + served.size(), 1000)) {
+                s.getOutputStream().write(("c" + served.size() + "\n").getBytes(StandardCharsets.US_ASCII));
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> s.getInputStream().available() > 0 || countLines(child, "out of file descriptors") > 0);
+                if (s.getInputStream().available() > 0) {
+                    assertThat(drainLine(s)).isTrue();
                     served.add(s);
                 } else {
                     waiting.add(s);
@@ -68,20 +76,18 @@ class DescriptorExhaustionTest {
                 s.getOutputStream().write(("w" + i + "\n").getBytes(StandardCharsets.US_ASCII));
                 waiting.add(s);
             }
-            // The acceptor logs the episode as it hits EMFILE: from then on no descriptor is free.
-            await().atMost(Duration.ofSeconds(30)).until(() -> countLines(child, "out of file descriptors") > 0);
             int exhaustedAt = ProcStat.openDescriptors(pid);
 
             // While exhausted: the CPU the process and its acceptor thread use, over 3 s.
-            Path acceptor = ProcStat.thread(pid, "evbase-acceptor");
-            long cpu0 = ProcStat.processTicks(pid);
-            long acc0 = ProcStat.cpuTicks(acceptor);
+            ProcStat.Cpu cpu0 = ProcStat.cpu(pid, "evbase-acceptor");
+            assertThat(cpu0.known() && cpu0.named() >= 0).as("CPU times of the process and its acceptor").isTrue();
             long pausesLogged0 = countLines(child, "out of file descriptors");
             long t0 = System.nanoTime();
             Thread.sleep(3000); // not a wait for a state: the window the CPU figures below are measured over
             double seconds = (System.nanoTime() - t0) / 1e9;
-            double processCpu = (ProcStat.processTicks(pid) - cpu0) / ProcStat.TICKS_PER_SECOND / seconds;
-            double acceptorCpu = (ProcStat.cpuTicks(acceptor) - acc0) / ProcStat.TICKS_PER_SECOND / seconds;
+            ProcStat.Cpu cpu1 = ProcStat.cpu(pid, "evbase-acceptor");
+            double processCpu = (cpu1.total() - cpu0.total()) / 1e9 / seconds;
+            double acceptorCpu = (cpu1.named() - cpu0.named()) / 1e9 / seconds;
             long pausesLogged = countLines(child, "out of file descriptors") - pausesLogged0;
             for (Socket s : waiting) {
                 assertThat(roundTrip(s, null, 10)).as("nobody in the backlog is served while exhausted").isFalse();

@@ -16,7 +16,9 @@ import io.evbase.net.Server;
 import io.evbase.protocol.ProtocolHandler;
 import io.evbase.protocol.Session;
 import io.evbase.support.Clients;
+import io.evbase.support.Figures;
 import io.evbase.support.LineEchoHandler;
+import io.evbase.support.LogCapture;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -116,7 +118,7 @@ class IsolationTest {
         server.start();
         ExecutorService threads = Executors.newCachedThreadPool();
         AtomicBoolean stop = new AtomicBoolean();
-        try (LoopLog log = LoopLog.capture()) {
+        try (LogCapture log = LogCapture.start("io.evbase")) {
             // Bystanders on both loops keep a request/reply conversation going the whole time.
             int bystanders = 20;
             AtomicLong bystanderReplies = new AtomicLong();
@@ -211,7 +213,7 @@ class IsolationTest {
                 Duration.ofMillis(100), stallThreshold);
         server.start();
         List<Socket> clients = new ArrayList<>();
-        try (LoopLog log = LoopLog.capture()) {
+        try (LogCapture log = LogCapture.start("io.evbase")) {
             int port = server.listener("line").port();
             Socket staller = Clients.connect(port);
             clients.add(staller);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.evbase.buffer.BufferChain;
 import io.evbase.buffer.BufferPool;
 import io.evbase.protocol.LineFramer;
+import io.evbase.support.Figures;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
 import net.jqwik.api.Arbitraries;

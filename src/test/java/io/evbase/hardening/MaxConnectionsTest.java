@@ -9,7 +9,9 @@ import io.evbase.net.BoundListener.RejectReason;
 import io.evbase.protocol.ProtocolHandler;
 import io.evbase.protocol.Session;
 import io.evbase.support.Clients;
+import io.evbase.support.Figures;
 import io.evbase.support.LineEchoHandler;
+import io.evbase.support.LogCapture;
 import io.evbase.support.TestServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -69,7 +71,7 @@ class MaxConnectionsTest {
         ListenerSpec config = ListenerSpec.of(name, 0, handler).withMaxConnections(limit);
         ExecutorService pool = Executors.newFixedThreadPool(32);
         List<Socket> admitted = new ArrayList<>();
-        try (LoopLog log = LoopLog.capture(); TestServer ts = TestServer.start(config)) {
+        try (LogCapture log = LogCapture.start("io.evbase"); TestServer ts = TestServer.start(config)) {
             for (int i = 0; i < limit; i++) {
                 admitted.add(Clients.connect(ts.port));
             }

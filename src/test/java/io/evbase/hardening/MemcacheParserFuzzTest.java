@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.evbase.protocol.memcache.MemcacheFuzzAccess;
 import io.evbase.protocol.memcache.RequestParser;
+import io.evbase.support.Figures;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;

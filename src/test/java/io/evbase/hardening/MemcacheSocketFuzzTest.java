@@ -14,6 +14,8 @@ import io.evbase.net.Server;
 import io.evbase.protocol.memcache.MemcacheFuzzAccess;
 import io.evbase.protocol.memcache.MemcacheHandler;
 import io.evbase.support.Clients;
+import io.evbase.support.Figures;
+import io.evbase.support.LogCapture;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -56,7 +58,7 @@ class MemcacheSocketFuzzTest {
 
     private Server a;
     private Server b;
-    private LoopLog log;
+    private LogCapture log;
 
     private Server server(String name, List<ListenerSpec> extra) throws IOException {
         List<ListenerSpec> listeners = new ArrayList<>();
@@ -72,7 +74,7 @@ class MemcacheSocketFuzzTest {
 
     @Test
     void mutatedSessionsAnswerAlikeHoweverTheyArriveAndHarmNothing() throws Exception {
-        log = LoopLog.capture();
+        log = LogCapture.start("io.evbase");
         a = server("mc-a", List.of(ListenerSpec.of("chaos", 0, MemcacheFuzzAccess.frozenHandler()),
                 ListenerSpec.of("bystander", 0, new MemcacheHandler())));
         b = server("mc-b", List.of());
@@ -262,11 +264,11 @@ class MemcacheSocketFuzzTest {
     // ---------------------------------------------------------------- jqwik: bad requests over a real connection
 
     private static Server propertyServer;
-    private static LoopLog propertyLog;
+    private static LogCapture propertyLog;
 
     @BeforeContainer
     static void startPropertyServer() throws IOException {
-        propertyLog = LoopLog.capture();
+        propertyLog = LogCapture.start("io.evbase");
         propertyServer = new Server(new EventBaseGroup(2, "mc-prop-", Dispatch.ROUND_ROBIN),
                 new BufferPool(4096, 1 << 18, 4 << 20), List.of(ListenerSpec.of("memcache", 0, new MemcacheHandler())))
                 .start();

@@ -7,7 +7,9 @@ import io.evbase.net.CloseReason;
 import io.evbase.net.BoundListener;
 import io.evbase.net.ListenerSpec;
 import io.evbase.support.Clients;
+import io.evbase.support.Figures;
 import io.evbase.support.LineEchoHandler;
+import io.evbase.support.LogCapture;
 import io.evbase.support.TestServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,7 +39,7 @@ class SlowAndIdleClientsTest {
     void idleClientsAndAByteASecondRequestAreCutOffAndCounted() throws Exception {
         ListenerSpec config = ListenerSpec.of("line", 0, new LineEchoHandler()).withTimeouts(IDLE, READ, Duration.ZERO);
         ExecutorService threads = Executors.newCachedThreadPool();
-        try (LoopLog log = LoopLog.capture(); TestServer ts = TestServer.start(config)) {
+        try (LogCapture log = LogCapture.start("io.evbase"); TestServer ts = TestServer.start(config)) {
             BoundListener listener = ts.server.listener("line");
             int idlers = 50;
             List<Future<Long>> idle = new ArrayList<>();
@@ -130,7 +132,7 @@ class SlowAndIdleClientsTest {
         ListenerSpec config = ListenerSpec.of("memcache", 0, new io.evbase.protocol.memcache.MemcacheHandler())
                 .withTimeouts(IDLE, READ, Duration.ZERO);
         ExecutorService threads = Executors.newCachedThreadPool();
-        try (LoopLog log = LoopLog.capture(); TestServer ts = TestServer.start(config)) {
+        try (LogCapture log = LogCapture.start("io.evbase"); TestServer ts = TestServer.start(config)) {
             BoundListener listener = ts.server.listener("memcache");
             Future<Long> idler = threads.submit(() -> {
                 try (Socket s = Clients.connect(ts.port)) {

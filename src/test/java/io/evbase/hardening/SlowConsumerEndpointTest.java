@@ -5,15 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import com.jayway.jsonpath.JsonPath;
 import io.evbase.server.EvbaseApplication;
+import io.evbase.support.Figures;
+import io.evbase.support.NonReadingClient;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.StandardSocketOptions;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -23,8 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Import;
 
 /**
@@ -111,11 +109,7 @@ class SlowConsumerEndpointTest {
     /** @param oneReply the most one reply adds past the write high watermark (a chunk for the echo) */
     private void measure(String listener, String request, int oneReply) throws Exception {
         int port = server.listener(listener).port();
-        try (SocketChannel hog = SocketChannel.open()) {
-            hog.setOption(StandardSocketOptions.SO_RCVBUF, 16 * KIB);
-            hog.connect(new InetSocketAddress("127.0.0.1", port));
-            hog.configureBlocking(false);
-
+        try (NonReadingClient hog = NonReadingClient.connect(port, 16 * KIB)) {
             AtomicBoolean sampling = new AtomicBoolean(true);
             AtomicLong maxOut = new AtomicLong();
             AtomicLong maxIn = new AtomicLong();
@@ -141,23 +135,10 @@ class SlowConsumerEndpointTest {
             }, "endpoint-sampler");
             sampler.start();
 
-            byte[] one = request.getBytes(StandardCharsets.US_ASCII);
-            ByteBuffer batch = ByteBuffer.allocate(64 * KIB - (64 * KIB) % one.length);
-            while (batch.hasRemaining()) {
-                batch.put(one);
-            }
-            long sent = 0;
-            int stuck = 0;
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (stuck < 100 && System.nanoTime() < deadline) { // 1 s without progress: every buffer is full
-                batch.clear();
-                int n = hog.write(batch);
-                sent += n;
-                stuck = n == 0 ? stuck + 1 : 0;
-                if (n == 0) {
-                    Thread.sleep(10);
-                }
-            }
+            // Pipelined until the server has stopped reading (the connection's output past the watermark; the only
+            // one) and every buffer on the way is full.
+            long sent = hog.pipelineUntilFull(request.getBytes(StandardCharsets.US_ASCII),
+                    () -> server.outputBytes() > WRITE_HIGH, Duration.ofSeconds(20));
             long before = samples.get();
             await().atMost(Duration.ofSeconds(10)).until(() -> samples.get() > before + 5); // samples at rest too
             sampling.set(false);
@@ -167,7 +148,6 @@ class SlowConsumerEndpointTest {
                     "$.connections[?(@.listener == '" + listener + "')].outputBytes").get(0)).longValue();
             long restIn = ((Number) JsonPath.<List<Number>>read(atRest,
                     "$.connections[?(@.listener == '" + listener + "')].inputBytes").get(0)).longValue();
-            hog.setOption(StandardSocketOptions.SO_LINGER, 0);
             hog.close();
             await().atMost(Duration.ofSeconds(10))
                     .until(() -> ((Number) JsonPath.read(get("/actuator/reactor/buffers"), "$.inUseBytes")).longValue() == 0);

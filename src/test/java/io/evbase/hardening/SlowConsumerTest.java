@@ -4,20 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.evbase.net.Connection;
-import io.evbase.net.ListenerSpec;
 import io.evbase.net.ConnectionHandler;
+import io.evbase.net.ListenerSpec;
 import io.evbase.protocol.LineFramer;
 import io.evbase.protocol.ProtocolHandler;
 import io.evbase.protocol.Session;
 import io.evbase.protocol.echo.EchoHandler;
 import io.evbase.support.Clients;
+import io.evbase.support.Figures;
 import io.evbase.support.LineEchoHandler;
+import io.evbase.support.LogCapture;
+import io.evbase.support.NonReadingClient;
 import io.evbase.support.TestServer;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -84,12 +84,8 @@ class SlowConsumerTest {
     private void measure(String name, ConnectionHandler handler, String request, int largestReply, boolean oneByOne)
             throws Exception {
         ListenerSpec config = ListenerSpec.of("slow", 0, handler).withWatermarks(READ_HIGH, WRITE_HIGH, WRITE_LOW);
-        try (LoopLog log = LoopLog.capture(); TestServer ts = TestServer.start(config, 1, CHUNK);
-                SocketChannel hog = SocketChannel.open()) {
-            hog.setOption(StandardSocketOptions.SO_RCVBUF, 16 * KIB); // before connect, so the window stays small
-            hog.connect(new InetSocketAddress("127.0.0.1", ts.port));
-            hog.configureBlocking(false);
-
+        try (LogCapture log = LogCapture.start("io.evbase"); TestServer ts = TestServer.start(config, 1, CHUNK);
+                NonReadingClient hog = NonReadingClient.connect(ts.port, 16 * KIB)) {
             AtomicBoolean sampling = new AtomicBoolean(true);
             AtomicLong maxOut = new AtomicLong();
             AtomicLong maxIn = new AtomicLong();
@@ -105,41 +101,28 @@ class SlowConsumerTest {
             sampler.start();
 
             byte[] one = request.getBytes(StandardCharsets.US_ASCII);
-            ByteBuffer batch = ByteBuffer.allocate(64 * KIB - (64 * KIB) % one.length);
-            while (batch.hasRemaining()) {
-                batch.put(one);
-            }
-            long sent = 0;
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             if (oneByOne) {
                 // Fill the kernel's buffers until the server starts holding output, then 100-byte writes paced so
-                // that the server reads each alone, until the output passes the watermark.
+                // that the server reads each alone (the pace is this client's way of sending), until the output
+                // passes the watermark.
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
                 ByteBuffer some = ByteBuffer.allocate(4 * KIB);
                 while (ts.server.outputBytes() == 0 && System.nanoTime() < deadline) {
                     some.clear();
-                    sent += hog.write(some);
+                    hog.write(some);
                     Thread.sleep(0, 100_000);
                 }
-
                 while (ts.server.outputBytes() <= WRITE_HIGH && System.nanoTime() < deadline) {
-                    sent += hog.write(ByteBuffer.wrap(one));
+                    hog.write(ByteBuffer.wrap(one));
                     long until = System.nanoTime() + 100_000;
                     while (System.nanoTime() < until) {
                         Thread.onSpinWait();
                     }
                 }
             }
-            int stuck = 0;
-            while (stuck < 50 && System.nanoTime() < deadline) { // until every buffer on the way is full
-                batch.clear();
-                int n = hog.write(batch);
-                sent += n;
-                stuck = n == 0 ? stuck + 1 : 0;
-                if (n == 0) {
-                    Thread.sleep(10);
-                }
-            }
-            Thread.sleep(200);
+            // Then pipelined until the server has stopped reading (its output past the watermark) and every buffer
+            // on the way is full.
+            long sent = hog.pipelineUntilFull(one, () -> ts.server.outputBytes() > WRITE_HIGH, Duration.ofSeconds(20));
             // Another client is served while the hog holds its share.
             try (Socket other = Clients.connect(ts.port)) {
                 other.getOutputStream().write(one);

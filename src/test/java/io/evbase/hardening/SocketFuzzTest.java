@@ -13,6 +13,8 @@ import io.evbase.net.ListenerSpec;
 import io.evbase.net.Server;
 import io.evbase.protocol.echo.EchoHandler;
 import io.evbase.support.Clients;
+import io.evbase.support.Figures;
+import io.evbase.support.LogCapture;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -56,7 +58,7 @@ class SocketFuzzTest {
 
     private static Server server;
     private static BufferPool pool;
-    private static LoopLog log;
+    private static LogCapture log;
 
     @BeforeContainer
     static void startForProperties() throws IOException {
@@ -69,7 +71,7 @@ class SocketFuzzTest {
     }
 
     static void start() throws IOException {
-        log = LoopLog.capture();
+        log = LogCapture.start("io.evbase");
         pool = new BufferPool(4096, 1 << 18, 4 << 20);
         ListenerSpec lines = ListenerSpec.of("lines", 0, new RequestReplyHandler())
                 .withWatermarks(64 << 10, 64 << 10, 16 << 10);

@@ -2,12 +2,15 @@ package io.evbase.hostile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.evbase.support.ChildServer;
+import io.evbase.support.Figures;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Issue 10, item 1: 1,000 connections each declare a 1,048,000-byte value (half with {@code set}, half with
@@ -16,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * {@code SERVER_ERROR out of memory storing object}; the heap stays bounded, health stays 200, the bystander
  * never fails, and everything is given back when the connections close.
  */
+@ExtendWith(ChildServer.OutputOnFailure.class)
 class DeclaredValuesHostileTest {
 
     private static final int CLIENTS = 1000;

@@ -2,11 +2,14 @@ package io.evbase.hostile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.evbase.support.ChildServer;
+import io.evbase.support.Figures;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Issue 10, item 6: 32,768 keys built from "Aa"/"BB" blocks share one {@code Arrays.hashCode}. Keys hash with a
@@ -14,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * long as inserting as many ordinary keys of the same length in the same run (at most 3 times as long), and no
  * loop stalls.
  */
+@ExtendWith(ChildServer.OutputOnFailure.class)
 class HashFloodHostileTest {
 
     private static final int BLOCKS = 15; // 2^15 = 32,768 keys of 30 bytes

@@ -2,10 +2,13 @@ package io.evbase.hostile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.evbase.support.ChildServer;
+import io.evbase.support.Figures;
 import java.io.InputStream;
 import java.net.Socket;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Issue 10, item 2: one request naming a 1 MB value 700 times ({@code get}, {@code gets}, {@code gat},
@@ -13,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * high watermark plus one value of pooled memory, not 700 MB; no loop stalls, and the client gets all 700 values
  * byte for byte.
  */
+@ExtendWith(ChildServer.OutputOnFailure.class)
 class HugeMultigetHostileTest {
 
     private static final int VALUE = 1_048_000;

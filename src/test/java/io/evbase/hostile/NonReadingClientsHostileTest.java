@@ -2,12 +2,15 @@ package io.evbase.hostile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.evbase.support.ChildServer;
+import io.evbase.support.Figures;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Issue 10, item 3: 300, then 1,000 clients each pipeline eight four-key gets of 1 MB values and never read. The
@@ -15,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * reason), nothing runs out of memory, health stays 200, the bystander's p99 stays under 100 ms without an error,
  * and the pool is back to its baseline within 5 s after the clients leave.
  */
+@ExtendWith(ChildServer.OutputOnFailure.class)
 class NonReadingClientsHostileTest {
 
     private static final int VALUE = 1_048_000;

@@ -3,13 +3,13 @@ package io.evbase.loop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.evbase.support.LoopHold;
 import java.nio.channels.Pipe;
 import java.nio.channels.SelectionKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class EventBaseGroupTest {
 
     private static final long NO_STALL = TimeUnit.MINUTES.toNanos(10);
-    private final List<CountDownLatch> holds = new ArrayList<>();
+    private final List<LoopHold> holds = new ArrayList<>();
     private EventBaseGroup group;
 
     private EventBaseGroup start(Dispatch dispatch) {
@@ -31,7 +31,7 @@ class EventBaseGroupTest {
 
     @AfterEach
     void stop() throws InterruptedException {
-        holds.forEach(CountDownLatch::countDown);
+        holds.forEach(LoopHold::release);
         if (group != null) {
             assertThat(group.shutdown(Duration.ofSeconds(10))).isTrue();
         }
@@ -39,18 +39,7 @@ class EventBaseGroupTest {
 
     /** Keeps {@code loop} working in one iteration until the test ends. */
     private void hold(EventBase loop) throws InterruptedException {
-        CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch held = new CountDownLatch(1);
-        holds.add(release);
-        loop.execute(() -> {
-            held.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+        holds.add(LoopHold.on(loop));
     }
 
     /** Picks {@code n} times, counting each pick as received, and returns the picks per loop id. */

@@ -12,6 +12,8 @@ import io.evbase.protocol.ProtocolHandler;
 import io.evbase.protocol.Session;
 import io.evbase.protocol.echo.EchoHandler;
 import io.evbase.support.Clients;
+import io.evbase.support.LoopHold;
+import java.io.IOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -25,130 +27,112 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Loop choice per connection, and slow work handed to an executor and posted back to the connection's loop. */
 class DispatchAndHandOffTest {
 
+    private final List<Socket> clients = new ArrayList<>();
+    private final List<LoopHold> holds = new ArrayList<>();
+    private Server server;
+
+    @AfterEach
+    void stop() throws Exception {
+        holds.forEach(LoopHold::release);
+        for (Socket s : clients) {
+            s.close();
+        }
+        if (server != null) {
+            server.shutdown(Duration.ofSeconds(5));
+        }
+    }
+
+    /** An echo server on two loops; the stall threshold is far away, so a held loop is busy, not stalled. */
+    private void start(String name, Dispatch dispatch) throws IOException {
+        server = new Server(new EventBaseGroup(2, name + "-", dispatch), new BufferPool(4096, 1 << 16, 1 << 20),
+                List.of(ListenerSpec.of("echo", 0, new EchoHandler())), 4096, Duration.ofMillis(100),
+                Duration.ofMinutes(10));
+        server.start();
+    }
+
+    private Socket connect() throws IOException {
+        Socket s = Clients.connect(server.listener("echo").port());
+        clients.add(s);
+        return s;
+    }
+
     @Test
     void leastConnectionsFillsTheEmptierLoop() throws Exception {
-        Server server = new Server(new EventBaseGroup(2, "lc-", Dispatch.LEAST_CONNECTIONS),
-                new BufferPool(4096, 1 << 16, 1 << 20), List.of(ListenerSpec.of("echo", 0, new EchoHandler())));
-        server.start();
-        List<Socket> clients = new ArrayList<>();
-        try {
-            int port = server.listener("echo").port();
-            for (int i = 0; i < 6; i++) {
-                clients.add(Clients.connect(port));
-                await().atMost(Duration.ofSeconds(5)).until(() -> server.listener("echo").openConnections() == clients.size());
-            }
-            assertThat(perLoop(server)).containsEntry(0, 3L).containsEntry(1, 3L);
-            // Close the three on loop 0: the next three must all go there.
-            List<ConnectionInfo> infos = server.connections(Duration.ofSeconds(5));
-            for (ConnectionInfo info : infos) {
-                if (info.loop() == 0) {
-                    for (Socket s : clients) {
-                        if (info.remoteAddress().endsWith(":" + s.getLocalPort())) {
-                            s.close();
-                        }
+        start("lc", Dispatch.LEAST_CONNECTIONS);
+        BoundListener listener = server.listener("echo");
+        for (int i = 0; i < 6; i++) {
+            connect();
+            int expected = i + 1;
+            await().atMost(Duration.ofSeconds(5)).until(() -> listener.openConnections() == expected);
+        }
+        assertThat(perLoop(server)).containsEntry(0, 3L).containsEntry(1, 3L);
+        // Close the three on loop 0: the next three must all go there.
+        for (ConnectionInfo info : server.connections(Duration.ofSeconds(5))) {
+            if (info.loop() == 0) {
+                for (Socket s : clients) {
+                    if (info.remoteAddress().endsWith(":" + s.getLocalPort())) {
+                        s.close();
                     }
                 }
             }
-            await().atMost(Duration.ofSeconds(5)).until(() -> server.listener("echo").openConnections() == 3);
-            for (int i = 0; i < 3; i++) {
-                clients.add(Clients.connect(port));
-                int expected = 4 + i;
-                await().atMost(Duration.ofSeconds(5)).until(() -> server.listener("echo").openConnections() == expected);
-            }
-            assertThat(perLoop(server)).containsEntry(0, 3L).containsEntry(1, 3L);
-        } finally {
-            for (Socket s : clients) {
-                s.close();
-            }
-            server.shutdown(Duration.ofSeconds(5));
         }
+        await().atMost(Duration.ofSeconds(5)).until(() -> listener.openConnections() == 3);
+        for (int i = 0; i < 3; i++) {
+            connect();
+            int expected = 4 + i;
+            await().atMost(Duration.ofSeconds(5)).until(() -> listener.openConnections() == expected);
+        }
+        assertThat(perLoop(server)).containsEntry(0, 3L).containsEntry(1, 3L);
     }
 
     @Test
     void leastConnectionsSplitsABurstOfConnectsEvenly() throws Exception {
-        Server server = new Server(new EventBaseGroup(2, "burst-", Dispatch.LEAST_CONNECTIONS),
-                new BufferPool(4096, 1 << 16, 1 << 20), List.of(ListenerSpec.of("echo", 0, new EchoHandler())), 4096,
-                Duration.ofMillis(100), Duration.ofMinutes(10));
-        server.start();
-        List<Socket> clients = new ArrayList<>();
-        CountDownLatch release = new CountDownLatch(1);
-        try {
-            BoundListener listener = server.listener("echo");
-            // Both loops busy while the burst arrives, as when the acceptor takes 64 sockets in one wakeup before
-            // any loop runs its hand-off tasks: no connection is registered yet, only handed over.
-            for (EventBase loop : server.group().loops()) {
-                hold(loop, release);
-            }
-            for (int i = 0; i < 64; i++) {
-                clients.add(Clients.connect(listener.port()));
-            }
-            await().atMost(Duration.ofSeconds(10)).until(() -> listener.accepted() == 64);
-            release.countDown();
-            await().atMost(Duration.ofSeconds(10)).until(() -> listener.openConnections() == 64
-                    && server.pendingHandOffs(server.group().loops().get(0)) == 0
-                    && server.pendingHandOffs(server.group().loops().get(1)) == 0);
-            int loop0 = server.openConnections(server.group().loops().get(0));
-            int loop1 = server.openConnections(server.group().loops().get(1));
-            assertThat(loop0 + loop1).isEqualTo(64);
-            assertThat(loop0).as("connections on loop 0 of 64").isBetween(30, 34);
-        } finally {
-            release.countDown();
-            for (Socket s : clients) {
-                s.close();
-            }
-            server.shutdown(Duration.ofSeconds(5));
+        start("burst", Dispatch.LEAST_CONNECTIONS);
+        BoundListener listener = server.listener("echo");
+        // Both loops busy while the burst arrives, as when the acceptor takes 64 sockets in one wakeup before
+        // any loop runs its hand-off tasks: no connection is registered yet, only handed over.
+        for (EventBase loop : server.group().loops()) {
+            holds.add(LoopHold.on(loop));
         }
+        for (int i = 0; i < 64; i++) {
+            connect();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> listener.accepted() == 64);
+        holds.forEach(LoopHold::release);
+        await().atMost(Duration.ofSeconds(10)).until(() -> listener.openConnections() == 64
+                && server.pendingHandOffs(server.group().loops().get(0)) == 0
+                && server.pendingHandOffs(server.group().loops().get(1)) == 0);
+        int loop0 = server.openConnections(server.group().loops().get(0));
+        int loop1 = server.openConnections(server.group().loops().get(1));
+        assertThat(loop0 + loop1).isEqualTo(64);
+        assertThat(loop0).as("connections on loop 0 of 64").isBetween(30, 34);
     }
 
     @Test
     void leastLoadedGivesNewConnectionsToTheLoopThatIsNotBusy() throws Exception {
-        Server server = new Server(new EventBaseGroup(2, "loaded-", Dispatch.LEAST_LOADED),
-                new BufferPool(4096, 1 << 16, 1 << 20), List.of(ListenerSpec.of("echo", 0, new EchoHandler())), 4096,
-                Duration.ofMillis(100), Duration.ofMinutes(10));
-        server.start();
-        List<Socket> clients = new ArrayList<>();
-        CountDownLatch release = new CountDownLatch(1);
-        try {
-            BoundListener listener = server.listener("echo");
-            EventBase busy = server.group().loops().get(0);
-            EventBase free = server.group().loops().get(1);
-            hold(busy, release); // busy, not stalled: the stall threshold is far away
-            await().atMost(Duration.ofSeconds(10)).until(() -> busy.recentLoad() > 0.5);
-            for (int i = 0; i < 10; i++) {
-                Socket s = Clients.connect(listener.port());
-                clients.add(s);
-                s.getOutputStream().write('x');
-                assertThat(s.getInputStream().read()).as("served at once").isEqualTo('x');
-            }
-            assertThat(server.openConnections(free)).isEqualTo(10);
-            assertThat(server.pendingHandOffs(busy)).isZero();
-            assertThat(server.group().received(free, Dispatch.LEAST_LOADED)).isEqualTo(10);
-        } finally {
-            release.countDown();
-            for (Socket s : clients) {
-                s.close();
-            }
-            server.shutdown(Duration.ofSeconds(5));
+        start("loaded", Dispatch.LEAST_LOADED);
+        EventBase busy = server.group().loops().get(0);
+        EventBase free = server.group().loops().get(1);
+        holds.add(LoopHold.on(busy));
+        for (int i = 0; i < 10; i++) {
+            // Each connection is picked while the free loop waits for events and is clearly the lighter one: the
+            // held loop's load climbs, and the free one's decays while it waits (serving the previous connections
+            // shows in it for a while; on a busy machine, where an iteration takes longer, a while longer).
+            await().atMost(Duration.ofSeconds(30)).until(() -> free.workStartNanos() == 0
+                    && busy.recentLoad() > free.recentLoad() + 0.5);
+            Socket s = connect();
+            s.getOutputStream().write('x');
+            assertThat(s.getInputStream().read()).as("served at once").isEqualTo('x');
         }
-    }
-
-    /** Keeps {@code loop} busy in one task until {@code release}. */
-    static void hold(EventBase loop, CountDownLatch release) throws InterruptedException {
-        CountDownLatch held = new CountDownLatch(1);
-        loop.execute(() -> {
-            held.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(server.openConnections(free)).isEqualTo(10);
+        assertThat(server.pendingHandOffs(busy)).isZero();
+        assertThat(server.group().received(free, Dispatch.LEAST_LOADED)).isEqualTo(10);
     }
 
     private static Map<Integer, Long> perLoop(Server server) {
@@ -201,7 +185,7 @@ class DispatchAndHandOffTest {
     @Test
     void slowWorkRepliesThroughTheLoopAndNeverReachesARecycledConnection() throws Exception {
         SlowWorkHandler handler = new SlowWorkHandler();
-        Server server = new Server(new EventBaseGroup(1, "slow-", Dispatch.ROUND_ROBIN),
+        server = new Server(new EventBaseGroup(1, "slow-", Dispatch.ROUND_ROBIN),
                 new BufferPool(4096, 1 << 16, 1 << 20), List.of(ListenerSpec.of("slow", 0, handler)));
         server.start();
         try {
@@ -235,7 +219,6 @@ class DispatchAndHandOffTest {
         } finally {
             handler.slowGate.countDown();
             handler.workers.shutdownNow();
-            server.shutdown(Duration.ofSeconds(5));
         }
     }
 }

@@ -7,6 +7,7 @@ import io.evbase.buffer.BufferPool;
 import io.evbase.loop.EventBase;
 import io.evbase.support.AsyncLinesHandler;
 import io.evbase.support.Clients;
+import io.evbase.support.LogCapture;
 import io.evbase.support.TestServer;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -20,12 +21,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -107,34 +104,14 @@ class OrderedRepliesTest {
     @Test
     void aFailureInBlockingWorkReachesTheSessionHookInOrderAndTheConnectionGoesOn() throws Exception {
         AsyncLinesHandler handler = new AsyncLinesHandler();
-        List<LogRecord> warnings = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
-                    warnings.add(r);
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger root = Logger.getLogger("io.evbase");
-        root.addHandler(capture);
-        try (TestServer ts = TestServer.start("async", handler, l -> l); Socket s = Clients.connect(ts.port)) {
+        try (LogCapture log = LogCapture.start("io.evbase");
+                TestServer ts = TestServer.start("async", handler, l -> l); Socket s = Clients.connect(ts.port)) {
             send(s, "slow 30 a\nfail boom\nnow c\n");
             BufferedReader in = reader(s);
             assertThat(lines(in, 3)).containsExactly("a", "failed boom", "c");
             send(s, "now d\n");
             assertThat(in.readLine()).isEqualTo("d");
-            assertThat(warnings).isEmpty(); // neither the loop nor the connection saw the exception
-        } finally {
-            root.removeHandler(capture);
+            assertThat(log.atLeast(Level.WARNING)).isEmpty(); // neither the loop nor the connection saw the exception
         }
     }
 

@@ -20,12 +20,14 @@ import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 import java.util.zip.ZipEntry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The two jars {@code ./mvnw package} leaves (failsafe runs this after the package phase): the plain library jar,
  * the artifact {@code ./mvnw install} installs as {@code io.evbase:evbase}, and the runnable server at
  * {@code target/evbase.jar}, started as the README starts it.
  */
+@ExtendWith(ChildServer.OutputOnFailure.class)
 class PackagingIT {
 
     private static final Path LIBRARY = Path.of(System.getProperty("evbase.library.jar", "target/missing.jar"));

@@ -9,15 +9,27 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The evbase application in a child JVM, for what needs a real process: signals, exit, descriptor limits. The
  * test that starts it stops it through this handle ({@link #close()} kills it if it is still alive).
+ *
+ * <p>The child logs at INFO, as the deployable does (the tests' own logging configuration, which it shares through
+ * the class path, logs warnings only); its output is kept for the test to read, not printed. A test class that
+ * registers {@link OutputOnFailure} gets the output of the children it started printed when a test fails.
+ *
+ * <p>Threading: a thread of its own reads the child's output; the methods may be called from any thread.
  */
 public final class ChildServer implements AutoCloseable {
 
@@ -26,15 +38,23 @@ public final class ChildServer implements AutoCloseable {
 
     private static final Pattern LISTENER = Pattern.compile("evbase listener '([^']+)' \\([^)]*\\) on \\S+:(\\d+)");
     private static final Pattern MANAGEMENT = Pattern.compile("Tomcat started on port (\\d+)");
+    /** The children started since the running test began, for {@link OutputOnFailure}. */
+    private static final List<ChildServer> STARTED = new CopyOnWriteArrayList<>();
 
     private final Process process;
+    private final String command;
+    private final int listeners;
     private final List<String> output = new CopyOnWriteArrayList<>();
     private final Map<String, Integer> ports = new ConcurrentHashMap<>();
     private volatile int managementPort;
+    /** Completed once every listener and the management server have logged their ports, or the output ended. */
+    private final CompletableFuture<Void> started = new CompletableFuture<>();
     private final Thread pump;
 
-    private ChildServer(Process process) {
+    private ChildServer(Process process, List<String> command, int listeners) {
         this.process = process;
+        this.command = String.join(" ", command);
+        this.listeners = listeners;
         this.pump = new Thread(this::pump, "child-output");
         pump.setDaemon(true);
         pump.start();
@@ -61,6 +81,7 @@ public final class ChildServer implements AutoCloseable {
             command.add("--spring.config.location=" + TEST_CONFIG);
         }
         command.add("--server.port=0"); // the management server shares it: one HTTP port
+        command.add("--logging.level.root=INFO"); // as the deployable logs; the test reads the lines
         command.addAll(args);
         return launch(command, listeners, timeout);
     }
@@ -84,16 +105,22 @@ public final class ChildServer implements AutoCloseable {
     private static ChildServer launch(List<String> command, int listeners, Duration timeout)
             throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        ChildServer child = new ChildServer(p);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (child.ports.size() < listeners || child.managementPort == 0) {
-            if (!p.isAlive() || System.nanoTime() > deadline) {
-                child.close();
-                throw new IllegalStateException("child server did not start:\n" + String.join("\n", child.output));
-            }
-            Thread.sleep(50);
+        ChildServer child = new ChildServer(p, command, listeners);
+        STARTED.add(child);
+        try {
+            child.started.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            // neither every port nor the end of the output in time
+        }
+        if (!child.isStarted()) {
+            child.close();
+            throw new IllegalStateException("child server did not start:\n" + String.join("\n", child.output));
         }
         return child;
+    }
+
+    private boolean isStarted() {
+        return ports.size() >= listeners && managementPort != 0;
     }
 
     private void pump() {
@@ -109,9 +136,14 @@ public final class ChildServer implements AutoCloseable {
                 if (mm.find()) {
                     managementPort = Integer.parseInt(mm.group(1));
                 }
+                if (isStarted()) {
+                    started.complete(null);
+                }
             }
         } catch (IOException ignored) {
             // the child is gone
+        } finally {
+            started.complete(null); // the output ended: started or never will be
         }
     }
 
@@ -154,6 +186,29 @@ public final class ChildServer implements AutoCloseable {
         if (process.isAlive()) {
             process.destroyForcibly();
             process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Prints the command and output of every child a test started when the test fails:
+     * {@code @ExtendWith(ChildServer.OutputOnFailure.class)}.
+     */
+    public static final class OutputOnFailure implements BeforeEachCallback, AfterEachCallback {
+
+        @Override
+        public void beforeEach(ExtensionContext context) {
+            STARTED.clear();
+        }
+
+        @Override
+        public void afterEach(ExtensionContext context) {
+            if (context.getExecutionException().isPresent()) {
+                for (ChildServer child : STARTED) {
+                    System.err.println("---- child server of " + context.getDisplayName() + ": " + child.command);
+                    child.output.forEach(System.err::println);
+                }
+            }
+            STARTED.clear();
         }
     }
 }

@@ -1,10 +1,16 @@
 package io.evbase.support;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
 
 /** Small blocking-socket helpers for tests. */
 public final class Clients {
@@ -34,6 +40,34 @@ public final class Clients {
             off += r;
         }
         return buf;
+    }
+
+    /** Reads until the peer closes, or resets: what arrived before. */
+    public static byte[] readUntilClosed(InputStream in) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buf = new byte[65536];
+        try {
+            int r;
+            while ((r = in.read(buf)) >= 0) {
+                out.write(buf, 0, r);
+            }
+        } catch (SocketException reset) {
+            // a reset ends it too
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * The "closed after a timeout" check: reads until the server closes {@code s} (end of stream or reset), checks
+     * that this came no sooner than {@code timeout} after {@code sinceNanos}, then waits until the server counted the
+     * close ({@code counted} holds). Returns what arrived before the close.
+     */
+    public static byte[] assertClosedAfter(Socket s, long sinceNanos, Duration timeout, BooleanSupplier counted)
+            throws IOException {
+        byte[] before = readUntilClosed(s.getInputStream());
+        assertThat(Duration.ofNanos(System.nanoTime() - sinceNanos)).as("closed after").isGreaterThanOrEqualTo(timeout);
+        await().atMost(Duration.ofSeconds(10)).until(counted::getAsBoolean);
+        return before;
     }
 
     /** Reads until the peer closes. */

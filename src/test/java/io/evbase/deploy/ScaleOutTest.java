@@ -55,13 +55,13 @@ import static org.awaitility.Awaitility.await;
  * </ol>
  * Where each key lives is read from the servers themselves, never computed. Prints FIGURE lines.
  *
- * <p>Not part of {@code ./mvnw verify}: {@code .ci/scale-out} runs it ({@code -Dtest=ScaleOutCheck}, as root, with
+ * <p>Not part of {@code ./mvnw verify}: {@code .ci/scale-out} runs it ({@code -Dtest=ScaleOutTest}, as root, with
  * iproute2 and nutcracker installed, after {@code ./mvnw package}).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
-class ScaleOutCheck {
+class ScaleOutTest {
 
     private static final int KEYS = 2000;
     private static final Duration START = Duration.ofMinutes(3);

@@ -60,13 +60,13 @@ import static org.awaitility.Awaitility.await;
  * within the drain timeout, and nothing was written outside /tmp.
  *
  * <p>Not part of {@code ./mvnw verify}: {@code .ci/image-check} builds the base image and the image first, then
- * runs this class ({@code -Dtest=PodImageCheck}, as root, with podman, runc and iproute2 installed). The image
+ * runs this class ({@code -Dtest=PodImageTest}, as root, with podman, runc and iproute2 installed). The image
  * archive is {@code evbase.image.tar} (default {@code target/jib-image.tar}).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
-class PodImageCheck {
+class PodImageTest {
 
     // The check's base image, like distroless, has no /bin/sleep: the kubelet's sleep action replaces the
     // chart's `sleep` command (README: shutdown.useSleepAction). Everything else is the chart's default.
