@@ -1,5 +1,6 @@
 package io.evbase.bench;
 
+import io.evbase.support.ProcStat;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
