@@ -195,6 +195,11 @@ public enum EvbaseMeters implements MeterDocumentation {
         return description;
     }
 
+    /** Whether the meter exists only while a listener serves TLS (the {@code evbase.tls.*} meters). */
+    public boolean tlsOnly() {
+        return name.startsWith("evbase.tls.");
+    }
+
     /**
      * The series a timer adds to its {@link #prometheusName()}: a histogram's buckets, count, sum and max; for the
      * TLS handshake duration, kept as a count and a total by the listener, count and sum only. Empty for others.

@@ -12,6 +12,8 @@ package io.evbase.buffer;
 final class SegmentRing {
 
     private static final int INITIAL = 2;
+    /** The largest ring an empty chain keeps: a reply of a header, a value and a trailer fits without regrowing. */
+    private static final int KEPT = 8;
     private Segment[] ring = new Segment[INITIAL];
     private int head;
     private int size;
@@ -46,11 +48,12 @@ final class SegmentRing {
     }
 
     /**
-     * An emptied ring that grew for a long reply goes back to its first size, so an idle connection keeps no trace
-     * of the largest request it ever made.
+     * An emptied ring that grew for a long reply (a multiget of hundreds of values) goes back to its first size, so
+     * an idle connection keeps no trace of the largest request it ever made; a ring of up to {@link #KEPT} slots is
+     * kept, so that the usual reply's segments do not allocate a ring per reply.
      */
     private void shrinkIfEmpty() {
-        if (size == 0 && ring.length > INITIAL) {
+        if (size == 0 && ring.length > KEPT) {
             ring = new Segment[INITIAL];
             head = 0;
         }

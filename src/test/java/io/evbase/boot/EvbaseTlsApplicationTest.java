@@ -9,6 +9,7 @@ import io.evbase.net.tls.ListenerTls;
 import io.evbase.support.SecretVolume;
 import io.evbase.support.TestPki;
 import io.evbase.support.TlsClients;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -167,6 +168,13 @@ class EvbaseTlsApplicationTest {
                 .contains("evbase_tls_reload_failures_total{listener=\"memcache\"}");
         await().untilAsserted(() -> assertThat(http.body("/actuator/prometheus"))
                 .contains("evbase_tls_handshakes_protocol_total{listener=\"echo\",protocol=\"TLSv1.3\"}"));
+        MeterRegistry registry = app.getBean(MeterRegistry.class);
+        for (EvbaseMeters meter : EvbaseMeters.values()) {
+            if (meter.tlsOnly()) {
+                assertThat(registry.find(meter.getName()).tags("listener", "echo").meters()).as("%s", meter)
+                        .isNotEmpty();
+            }
+        }
     }
 
     @Test

@@ -332,7 +332,7 @@ public final class TlsCodec {
      * @return plaintext bytes taken from {@code srcs}
      */
     public long wrap(ByteBuffer[] srcs, int offset, int length) {
-        if (state == State.OPEN && !taskRunning && inboundDone && engine.isOutboundDone()) {
+        if (state == State.OPEN && !taskRunning && inboundDone && engine.isOutboundDone() && !outboundClosed) {
             return discard(srcs, offset, length); // a TLS 1.2 peer's close_notify closed both directions
         }
         if (state != State.OPEN || taskRunning || outboundClosed
