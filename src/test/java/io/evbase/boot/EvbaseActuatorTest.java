@@ -48,7 +48,8 @@ import org.springframework.context.annotation.Import;
         "evbase.listeners.echo.bind-address=127.0.0.1",
         "evbase.listeners.blocking.port=0",
         "evbase.listeners.blocking.protocol=blocking",
-        "evbase.listeners.blocking.bind-address=127.0.0.1" })
+        "evbase.listeners.blocking.bind-address=127.0.0.1",
+        "logging.level.io.evbase.loop.StallWatchdog=ERROR" }) // the stalls are deliberate: no stack in the build log
 @Import(BlockingHandlerConfiguration.class)
 class EvbaseActuatorTest {
 
