@@ -12,9 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,12 +26,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The meters' documentation agrees with {@link EvbaseMeters}: the table in {@code docs/metrics.md} row for row,
- * the tag values it lists with the enums they come from, and every {@code evbase_*} series a query in the README,
- * the docs or the Helm chart names is one the server exports, with a {@code window} it has.
+ * the tag values it lists with the enums they come from, and every {@code evbase_*} series the README, the docs
+ * (the overview in {@code docs/observability.md} included) or the Helm chart names is one the server exports, with a
+ * {@code window} it has.
  */
 class MetersDocumentationTest {
 
     private static final Path METRICS_MD = Path.of("docs/metrics.md");
+    private static final Path OBSERVABILITY_MD = Path.of("docs/observability.md");
+    private static final Path MEMCACHE_MD = Path.of("docs/memcache.md");
 
     @Test
     void theMeterTableIsTheEnum() throws IOException {
@@ -68,11 +73,13 @@ class MetersDocumentationTest {
         Pattern name = Pattern.compile("\\bevbase_[a-z_]+[a-z]");
         Pattern window = Pattern.compile("window=\\\\?\"([^\"\\\\]+)\\\\?\"");
         int seen = 0;
+        Map<Path, Integer> seenIn = new HashMap<>();
         for (Path file : queryFiles()) {
             for (String text : queryText(file)) {
                 Matcher m = name.matcher(text);
                 while (m.find()) {
                     seen++;
+                    seenIn.merge(file, 1, Integer::sum);
                     assertThat(series).as("%s names %s", file, m.group()).contains(m.group());
                 }
                 Matcher w = window.matcher(text);
@@ -85,6 +92,7 @@ class MetersDocumentationTest {
             }
         }
         assertThat(seen).isGreaterThan(20);
+        assertThat(seenIn).as("series named per file").containsKeys(METRICS_MD, OBSERVABILITY_MD);
     }
 
     /** The row of the table for one meter, as docs/metrics.md has it. */
@@ -118,30 +126,26 @@ class MetersDocumentationTest {
         return values;
     }
 
+    /**
+     * Every file that may name Prometheus series: the README, the pages of docs/ (observability.md has the
+     * overview and queries, metrics.md the reference) and the Helm chart. docs/memcache.md is left out: it lists
+     * {@code stats} fields named like series (evbase_loop_0_load) that are not series.
+     */
     private static List<Path> queryFiles() throws IOException {
-        List<Path> files = new ArrayList<>(List.of(Path.of("README.md"), METRICS_MD));
+        List<Path> files = new ArrayList<>(List.of(Path.of("README.md")));
+        try (Stream<Path> docs = Files.list(Path.of("docs"))) {
+            docs.filter(f -> f.toString().endsWith(".md")).filter(f -> !f.equals(MEMCACHE_MD)).sorted()
+                    .forEach(files::add);
+        }
+        assertThat(files).as("the docs the series are checked in").contains(METRICS_MD, OBSERVABILITY_MD);
         try (Stream<Path> chart = Files.walk(Path.of("helm"))) {
             chart.filter(Files::isRegularFile).forEach(files::add);
         }
         return files;
     }
 
-    /**
-     * The parts of a file that name Prometheus series. The README's memcache section lists {@code stats} fields
-     * that look like series (evbase_loop_0_load) but are not: only its observability and Kubernetes parts count.
-     */
+    /** The parts of a file that name Prometheus series: all of it. */
     private static List<String> queryText(Path file) throws IOException {
-        String text = Files.readString(file);
-        if (!file.toString().equals("README.md")) {
-            return List.of(text);
-        }
-        List<String> parts = new ArrayList<>();
-        for (String section : text.split("\n(?=## )")) {
-            if (section.startsWith("## Observability") || section.startsWith("## Kubernetes")) {
-                parts.add(section);
-            }
-        }
-        assertThat(parts).as("README sections").hasSize(2);
-        return parts;
+        return List.of(Files.readString(file));
     }
 }

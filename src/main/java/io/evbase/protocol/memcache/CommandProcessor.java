@@ -12,7 +12,7 @@ import java.util.function.LongSupplier;
  * {@link MetaCommands}, {@code stats} to {@link StatsReporter}, storage commands' data blocks to
  * {@link PendingStore}; replies are written through {@link Replies}.
  *
- * <p>Where evbase deliberately differs, the method says so (and the README lists it).
+ * <p>Where evbase deliberately differs, the method says so (and docs/memcache.md lists it).
  *
  * <p>A processor keeps only what must outlive a call (whether the connection has authenticated, a storage command
  * waiting for its data block, a multiget's place in its line, the replies' state); the working objects of a

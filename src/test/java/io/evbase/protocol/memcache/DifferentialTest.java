@@ -248,7 +248,8 @@ class DifferentialTest {
         // --- keys
         c("key 250", "set " + k250 + " 0 0 1\r\nx\r\nget " + k250 + "\r\n");
         c("key 251 set", "set " + k251 + " 0 0 1\r\nx\r\n");
-        // In one batch with the set, memcached would also drop the set's unsent STORED (see README): synced apart.
+        // In one batch with the set, memcached would also drop the set's unsent STORED (see docs/memcache.md):
+        // synced apart.
         c("key 251 in multiget", "set a 0 0 1\r\nx\r\n", "get a " + k251 + " a\r\nget a\r\n");
         c("key 251 other commands", "delete " + k251 + "\r\nincr " + k251 + " 1\r\ntouch " + k251 + " 1\r\n"
                 + "mg " + k251 + " v\r\nmd " + k251 + "\r\nma " + k251 + "\r\nme " + k251 + "\r\n");
