@@ -157,12 +157,7 @@ public final class StallWatchdog implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        LockSupport.unpark(thread);
-        try {
-            thread.join(TimeUnit.SECONDS.toMillis(1));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        DaemonThreads.stop(thread);
     }
 
     /** What one loop's watch knows; written by the watchdog thread only, read by anyone. */

@@ -54,15 +54,8 @@ final class InFlightValues {
 
     /** Charges {@code bytes}; false (nothing charged) when the in-flight share of the limit has no room for them. */
     boolean charge(long bytes) {
-        long max = limit.getAsLong() / SHARE;
-        while (true) {
-            long cur = charged.get();
-            if (bytes > max - cur) {
-                return false;
-            }
-            if (charged.compareAndSet(cur, cur + bytes)) {
-                break;
-            }
+        if (!BoundedCounter.tryAdd(charged, bytes, limit.getAsLong() / SHARE)) {
+            return false;
         }
         if (charged.get() > carved) {
             adjust();

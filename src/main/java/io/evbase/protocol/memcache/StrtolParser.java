@@ -18,6 +18,9 @@ final class StrtolParser {
     /** The value of the last successful parse. */
     long value;
 
+    /** The sign {@link #skipSpaceAndSign} passed over was a minus. */
+    private boolean signNegative;
+
     static boolean isCSpace(int b) {
         return b == ' ' || b == '\t' || b == '\n' || b == 0x0b || b == '\f' || b == '\r';
     }
@@ -51,17 +54,26 @@ final class StrtolParser {
         return true;
     }
 
-    /** strtoul(3), base 10, on a 64-bit unsigned long, plus the end-pointer check of memcached's safe_ wrappers. */
-    private boolean strtoulRaw(byte[] s, int from, int to) {
+    /**
+     * Skips what strtol(3) and strtoul(3) skip before the digits: C white space, then one sign ({@link
+     * #signNegative} says which). The index of the first digit, if any.
+     */
+    private int skipSpaceAndSign(byte[] s, int from, int to) {
         int i = from;
         while (i < to && isCSpace(s[i])) {
             i++;
         }
-        boolean negative = false;
+        signNegative = i < to && s[i] == '-';
         if (i < to && (s[i] == '+' || s[i] == '-')) {
-            negative = s[i] == '-';
             i++;
         }
+        return i;
+    }
+
+    /** strtoul(3), base 10, on a 64-bit unsigned long, plus the end-pointer check of memcached's safe_ wrappers. */
+    private boolean strtoulRaw(byte[] s, int from, int to) {
+        int i = skipSpaceAndSign(s, from, to);
+        boolean negative = signNegative;
         int digitsStart = i;
         long v = 0;
         boolean overflow = false;
@@ -87,15 +99,8 @@ final class StrtolParser {
 
     /** strtol(3), base 10, on a 64-bit long, plus the end-pointer check. */
     private boolean strtolRaw(byte[] s, int from, int to) {
-        int i = from;
-        while (i < to && isCSpace(s[i])) {
-            i++;
-        }
-        boolean negative = false;
-        if (i < to && (s[i] == '+' || s[i] == '-')) {
-            negative = s[i] == '-';
-            i++;
-        }
+        int i = skipSpaceAndSign(s, from, to);
+        boolean negative = signNegative;
         int digitsStart = i;
         long v = 0; // accumulated as a negative number so that Long.MIN_VALUE fits
         boolean overflow = false;

@@ -61,15 +61,6 @@ final class ValueReferences {
     }
 
     private boolean charge(long bytes) {
-        long max = limit.getAsLong() / SHARE;
-        while (true) {
-            long cur = charged.get();
-            if (bytes > max - cur) {
-                return false;
-            }
-            if (charged.compareAndSet(cur, cur + bytes)) {
-                return true;
-            }
-        }
+        return BoundedCounter.tryAdd(charged, bytes, limit.getAsLong() / SHARE);
     }
 }
