@@ -60,6 +60,9 @@ class TlsLongTest {
                 "--spring.ssl.bundle.pem.server.keystore.private-key=file:" + dir.resolve("tls.key"),
                 "--evbase.listeners.tls.port=0", "--evbase.listeners.tls.protocol=echo",
                 "--evbase.listeners.tls.bind-address=127.0.0.1", "--evbase.listeners.tls.ssl.bundle=server",
+                // a burst of 1,000 handshakes shares 2 cores with its clients: the last may finish past the default
+                // 10 s, which would cut them; this test measures the burst, HandshakeTimeout tests the cut
+                "--evbase.listeners.tls.ssl.handshake-timeout=120s",
                 "--evbase.listeners.tls.max-connections=" + (IDLE + 1000),
                 "--evbase.listeners.plain.port=0", "--evbase.listeners.plain.protocol=echo",
                 "--evbase.listeners.plain.bind-address=127.0.0.1",
@@ -111,7 +114,10 @@ class TlsLongTest {
             assertThat((tls.heap + tls.direct - base.heap - base.direct) / IDLE)
                     .as("heap and direct memory per idle TLS connection").isLessThan(32 * 1024);
         }
-        await().atMost(Duration.ofSeconds(60)).until(() -> measure().heap < base.heap + 64L * IDLE);
+        // Closed: the heap goes back to where it was but for the loops' free lists of recycled connection objects
+        // (at most 1,024 per loop, about 1.2 KiB each with their empty buffers) and 64 B per connection of slack.
+        long freeLists = 2 * 1024 * 1536L;
+        await().atMost(Duration.ofSeconds(60)).until(() -> measure().heap < base.heap + freeLists + 64L * IDLE);
         Mem before = measure();
         List<SocketChannel> plain = new ArrayList<>(IDLE);
         try {
