@@ -17,6 +17,43 @@ class BufferChainTest {
     private final BufferPool.Cache cache = pool.newCache("test");
 
     @Test
+    void countsQueuedBytesPastTwoGibibytesAndWritesThemOut() throws IOException {
+        // 2,100 references to one 1 MiB value: 2.05 GiB queued without holding it (an int count went negative here)
+        byte[] value = new byte[1 << 20];
+        value[0] = 'v';
+        value[value.length - 1] = 'e';
+        BufferChain chain = new BufferChain(cache);
+        int copies = 2_100;
+        for (int i = 0; i < copies; i++) {
+            chain.writeShared(value, 0, value.length);
+        }
+        long total = (long) copies * value.length;
+        assertThat(total).isGreaterThan(Integer.MAX_VALUE);
+        assertThat(chain.readableBytes()).isEqualTo(total);
+        assertThat(chain.getByte(0)).isEqualTo((byte) 'v');
+        Pipe pipe = Pipe.open();
+        pipe.source().configureBlocking(false);
+        pipe.sink().configureBlocking(false);
+        ByteBuffer drain = ByteBuffer.allocateDirect(1 << 20);
+        try {
+            long written = 0;
+            for (int i = 0; i < 8; i++) { // the chain writes from its head, whatever the count behind it
+                written += chain.writeTo(pipe.sink(), 64 * 1024);
+                drain.clear();
+                pipe.source().read(drain);
+            }
+            assertThat(written).isPositive();
+            assertThat(chain.readableBytes()).isEqualTo(total - written);
+        } finally {
+            pipe.sink().close();
+            pipe.source().close();
+        }
+        chain.clear();
+        assertThat(chain.readableBytes()).isZero();
+        assertThat(pool.inUseBytes()).isZero();
+    }
+
+    @Test
     void writesAndReadsAcrossChunks() {
         BufferChain chain = new BufferChain(cache);
         byte[] data = new byte[1000];
