@@ -158,10 +158,21 @@ public final class DispatchBench {
         }
     }
 
-    private static int loopOf(Server server, Socket s) {
+    /** The loop that opened {@code s}; the listing shows a connection once its loop has opened it. */
+    private static int loopOf(Server server, Socket s) throws InterruptedException {
         String address = ":" + s.getLocalPort();
-        return server.connections(Duration.ofSeconds(5)).stream().filter(c -> c.remoteAddress().endsWith(address))
-                .findFirst().orElseThrow().loop();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            var found = server.connections(Duration.ofSeconds(5)).stream()
+                    .filter(c -> c.remoteAddress().endsWith(address)).findFirst();
+            if (found.isPresent()) {
+                return found.get().loop();
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("no connection from port " + s.getLocalPort() + " was opened");
+            }
+            Thread.sleep(1);
+        }
     }
 
     /** Keeps {@code depth} requests in flight: one more for each reply. */

@@ -2,6 +2,7 @@ package io.evbase.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.evbase.EvbaseTestApplication;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -15,7 +16,8 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
  * Paths under the actuator that name nothing answer 4xx, and the log stays quiet: no ERROR line and no stack
  * trace per request (one client could otherwise fill the disk with them).
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = { "management.server.port=",
+@SpringBootTest(classes = EvbaseTestApplication.class,
+        webEnvironment = WebEnvironment.RANDOM_PORT, properties = { "management.server.port=",
         "evbase.workers=1", "evbase.listeners.echo.port=0", "evbase.listeners.echo.protocol=echo",
         "evbase.listeners.echo.bind-address=127.0.0.1" })
 @ExtendWith(OutputCaptureExtension.class)

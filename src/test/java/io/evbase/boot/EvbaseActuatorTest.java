@@ -3,6 +3,7 @@ package io.evbase.boot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.evbase.EvbaseTestApplication;
 import com.jayway.jsonpath.JsonPath;
 import io.evbase.loop.EventBase;
 import io.evbase.loop.LoopStall;
@@ -39,7 +40,7 @@ import org.springframework.context.annotation.Import;
  * and read over HTTP as {@code curl} would. Two loops, an echo listener and a {@code blocking} listener whose
  * handler sleeps on its loop on request. Timing bounds are loose: the machine may be loaded.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
+@SpringBootTest(classes = EvbaseTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
         "management.server.port=", // the actuator on the (random) server port, as in production
         "evbase.workers=2",
         "evbase.stall-threshold=300ms",

@@ -2,6 +2,7 @@ package io.evbase.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.evbase.EvbaseTestApplication;
 import io.evbase.net.Server;
 import io.evbase.support.Clients;
 import java.net.Socket;
@@ -11,7 +12,8 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 
 /** The application as Spring Boot assembles it: properties bound, listeners up, echo answering. */
-@SpringBootTest(properties = {"evbase.workers=2", "evbase.listeners.echo.port=0", "evbase.listeners.echo.protocol=echo",
+@SpringBootTest(classes = EvbaseTestApplication.class,
+        properties = {"evbase.workers=2", "evbase.listeners.echo.port=0", "evbase.listeners.echo.protocol=echo",
         "evbase.listeners.echo.bind-address=127.0.0.1", "evbase.dispatch=least-connections", "server.port=0"})
 class EvbaseApplicationTest {
 

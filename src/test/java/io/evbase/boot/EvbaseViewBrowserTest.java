@@ -3,6 +3,7 @@ package io.evbase.boot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.evbase.EvbaseTestApplication;
 import com.jayway.jsonpath.JsonPath;
 import io.evbase.net.Server;
 import io.evbase.support.Clients;
@@ -39,7 +40,7 @@ import tools.jackson.databind.JsonNode;
  * <p>Runs only where a browser is named: {@code ./mvnw -Pbrowser verify} sets {@code evbase.browser} to
  * {@code /usr/bin/chromium} (override with {@code -Devbase.browser=...}). Screenshots go to {@code target/browser/}.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
+@SpringBootTest(classes = EvbaseTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
         "server.address=127.0.0.1",
         "management.server.port=",
         "management.endpoints.web.exposure.include=health,reactor",

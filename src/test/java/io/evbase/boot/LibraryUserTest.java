@@ -7,9 +7,9 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.SpringApplication;
-import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.core.io.DefaultResourceLoader;
 
@@ -21,7 +21,11 @@ import org.springframework.core.io.DefaultResourceLoader;
  */
 class LibraryUserTest {
 
-    @SpringBootConfiguration
+    /**
+     * The user's application class. A plain {@code @Configuration}, not a {@code @SpringBootConfiguration}: the
+     * {@code @SpringBootTest}s of this package look for one and must find {@code EvbaseTestApplication}, not this.
+     */
+    @Configuration(proxyBeanMethods = false)
     @EnableAutoConfiguration
     static class UserApplication {
     }

@@ -3,6 +3,7 @@ package io.evbase.boot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.evbase.EvbaseTestApplication;
 import io.evbase.net.Server;
 import io.evbase.support.Clients;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -40,7 +41,8 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
  * declared there, and each of them is registered; the Prometheus scrape passes {@code promtool check metrics}
  * for every {@code evbase_*} series, and task latency is a histogram whose buckets add up.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = { "management.server.port=",
+@SpringBootTest(classes = EvbaseTestApplication.class,
+        webEnvironment = WebEnvironment.RANDOM_PORT, properties = { "management.server.port=",
         "evbase.workers=2", "evbase.listeners.echo.port=0", "evbase.listeners.echo.protocol=echo",
         "evbase.listeners.echo.bind-address=127.0.0.1" })
 class PrometheusMetersTest {
