@@ -684,75 +684,27 @@ public final class MemcacheStore {
         }
     }
 
-    /** The result of {@link #delta}. */
-    enum DeltaStatus { OK, NON_NUMERIC, NOT_FOUND, CAS_MISMATCH }
-
-    /** The outcome of {@link #delta}: the status and, when OK, the item after the change and the new value. */
-    record DeltaOutcome(DeltaStatus status, Item item, long value) {
-    }
-
     /**
-     * incr/decr, memcached's do_add_delta: the value must parse as an unsigned 64-bit decimal; incr wraps at 2^64,
-     * decr stops at 0. A result no longer than the old value keeps its length, space-padded, as memcached writes it
-     * in place (so {@code decr} of "10" reads back as "9 "); a longer one is longer. Either way the CAS changes and
-     * the flags and expiry stay.
+     * incr/decr, memcached's do_add_delta ({@link IncrDecr}), counting a hit.
      *
      * @param reqCas a CAS the item must have (meta arithmetic's {@code C}), 0 for none
      */
-    DeltaOutcome delta(byte[] key, int offset, int length, boolean incr, long delta, long reqCas) {
-        DeltaOutcome[] out = new DeltaOutcome[1];
+    IncrDecr.Outcome delta(byte[] key, int offset, int length, boolean incr, long delta, long reqCas) {
+        IncrDecr.Outcome[] out = new IncrDecr.Outcome[1];
         compute(key, offset, length, true, (old, now) -> {
             out[0] = applyDelta(old, now, incr, delta, reqCas);
             return out[0].item() != null ? out[0].item() : old;
         });
-        DeltaOutcome o = out[0];
-        if (o.status() == DeltaStatus.OK) {
+        IncrDecr.Outcome o = out[0];
+        if (o.status() == IncrDecr.Status.OK) {
             (incr ? stats.incrHits : stats.decrHits).increment();
         }
         return o;
     }
 
     /** The body of {@link #delta}, for callers already inside {@link #compute}; counts nothing. */
-    DeltaOutcome applyDelta(Item old, long now, boolean incr, long delta, long reqCas) {
-        if (old == null) {
-            return new DeltaOutcome(DeltaStatus.NOT_FOUND, null, 0);
-        }
-        int dataLength = old.valueLength() + 2;
-        if (dataLength <= 2 || ItemSizes.chunked(ItemSizes.itemTotal(old.key.length, old.flags, dataLength))) {
-            return new DeltaOutcome(DeltaStatus.NON_NUMERIC, null, 0);
-        }
-        if (reqCas != 0 && old.cas != reqCas) {
-            return new DeltaOutcome(DeltaStatus.CAS_MISMATCH, null, 0);
-        }
-        byte[] current = old.data();
-        StrtolParser n = new StrtolParser();
-        if (!n.strtoull(current, 0, current.length)) {
-            return new DeltaOutcome(DeltaStatus.NON_NUMERIC, null, 0);
-        }
-        long value = n.value;
-        if (incr) {
-            value += delta;
-        } else {
-            value = Long.compareUnsigned(delta, value) > 0 ? 0 : value - delta;
-        }
-        byte[] digits = Long.toUnsignedString(value).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        byte[] data;
-        int bits;
-        if (digits.length + 2 <= dataLength) {
-            data = new byte[dataLength];
-            System.arraycopy(digits, 0, data, 0, digits.length);
-            java.util.Arrays.fill(data, digits.length, data.length - 2, (byte) ' ');
-            bits = old.bits;
-        } else {
-            data = new byte[digits.length + 2];
-            System.arraycopy(digits, 0, data, 0, digits.length);
-            bits = 0;
-        }
-        data[data.length - 2] = '\r';
-        data[data.length - 1] = '\n';
-        Item updated = old.copy(data, old.flags, old.exptime, nextCas(), bits);
-        updated.time = now;
-        return new DeltaOutcome(DeltaStatus.OK, updated, value);
+    IncrDecr.Outcome applyDelta(Item old, long now, boolean incr, long delta, long reqCas) {
+        return IncrDecr.apply(old, now, incr, delta, reqCas, casIds);
     }
 
     /**
