@@ -30,11 +30,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * thread that needs room, never holding a stripe lock while it looks for a segment; no thread waits for another's
  * eviction.
  *
- * <p>Time is memcached's: seconds relative to a process start set 62 seconds before construction (as memcached
- * does), so the expiry rules port unchanged: 0 never expires, up to 30 days is relative, beyond is absolute unix
- * time (at or before the process start means already expired), negative means already expired. An expired or
- * flushed item is invisible from that second on; its memory is reclaimed when it is next asked for or when eviction
- * walks its segment.
+ * <p>Time is memcached's, and so are the expiry and flush rules ({@link Expiry}). An expired or flushed item is
+ * invisible from that second on; its memory is reclaimed when it is next asked for or when eviction walks its
+ * segment.
  *
  * <p>Values in flight (declared by a storage command, not yet received) are charged to the same limit before their
  * arrays are allocated, through {@link #chargeValue}: see {@link InFlightValues}.
@@ -49,15 +47,10 @@ public final class MemcacheStore {
     public static final int ITEM_OVERHEAD = ItemLayout.HEADER;
     /** The memory limit may be at most 1/HEAP_SHARE of the JVM's maximum heap. */
     public static final int HEAP_SHARE = 2;
-    /** memcached's REALTIME_MAXDELTA: exptimes up to 30 days are relative. */
-    static final long REALTIME_MAXDELTA = 60L * 60 * 24 * 30;
-    /** memcached's ITEM_UPDATE_INTERVAL. */
-    static final long ITEM_UPDATE_INTERVAL = 60;
     /** Share of the memory the small queue may hold before eviction walks it rather than the main queue. */
     static final double SMALL_SHARE = 0.1;
 
-    private final MemcacheClock clock;
-    private final long processStarted;
+    private final Expiry expiry;
     private final int maxItemSize;
     private volatile long memoryLimit;
     private final MemcacheStats stats;
@@ -67,9 +60,6 @@ public final class MemcacheStore {
     private final AtomicLong casIds = new AtomicLong();
     private final InFlightValues inFlight;
     private final ValueReferences references = new ValueReferences(() -> this.memoryLimit);
-    /** memcached's settings.oldest_live and oldest_cas: the flush horizon. */
-    private volatile long oldestLive;
-    private volatile long oldestCas;
 
     public MemcacheStore(long memoryLimit, int maxItemSize) {
         this(memoryLimit, maxItemSize, MemcacheClock.SYSTEM);
@@ -84,8 +74,7 @@ public final class MemcacheStore {
         if (memoryLimit <= 0 || maxItemSize <= 0) {
             throw new IllegalArgumentException("memory limit and max item size must be positive");
         }
-        this.clock = clock;
-        this.processStarted = clock.unixSeconds() - ITEM_UPDATE_INTERVAL - 2;
+        this.expiry = new Expiry(clock);
         this.maxItemSize = maxItemSize;
         this.memoryLimit = memoryLimit;
         this.stats = new MemcacheStats();
@@ -195,27 +184,14 @@ public final class MemcacheStore {
 
     // ---------------------------------------------------------------- time
 
-    /** memcached's current_time: seconds since the process start. */
+    /** memcached's current_time: seconds since the process start ({@link Expiry#now}). */
     long now() {
-        return clock.unixSeconds() - processStarted;
+        return expiry.now();
     }
 
-    long processStarted() {
-        return processStarted;
-    }
-
-    /** memcached's {@code realtime(EXPTIME_TO_POSITIVE_TIME(exptime))}: a client exptime as relative time. */
+    /** A client exptime as the store's time ({@link Expiry#realtime}). */
     long realtime(long exptime) {
-        if (exptime < 0) {
-            exptime = REALTIME_MAXDELTA + 1;
-        }
-        if (exptime == 0) {
-            return 0;
-        }
-        if (exptime > REALTIME_MAXDELTA) {
-            return exptime <= processStarted ? 1 : exptime - processStarted;
-        }
-        return exptime + now();
+        return expiry.realtime(exptime);
     }
 
     long nextCas() {
@@ -224,28 +200,13 @@ public final class MemcacheStore {
 
     // ---------------------------------------------------------------- liveness (under the key's lock)
 
-    private boolean flushed(byte[] a, int at, long now) {
-        long live = oldestLive;
-        if (live == 0 || live > now) {
-            return false;
-        }
-        long horizonCas = oldestCas;
-        long cas = ItemLayout.cas(a, at);
-        return ItemLayout.time(a, at) <= live || (horizonCas != 0 && cas != 0 && cas < horizonCas);
-    }
-
-    private boolean expired(byte[] a, int at, long now) {
-        long exp = ItemLayout.exptime(a, at);
-        return exp != 0 && exp <= now;
-    }
-
     /** Whether the item is neither flushed nor expired, counting the ones found dead (memcached's do_item_get). */
     private boolean alive(byte[] a, int at, long now) {
-        if (flushed(a, at, now)) {
+        if (expiry.flushed(a, at, now)) {
             stats.getFlushed.increment();
             return false;
         }
-        if (expired(a, at, now)) {
+        if (Expiry.expired(a, at, now)) {
             stats.getExpired.increment();
             return false;
         }
@@ -714,13 +675,7 @@ public final class MemcacheStore {
      * @param delay the client's argument; 0 or negative flushes now
      */
     void flushAll(long delay) {
-        long now = now();
-        long newOldest = delay > 0 ? realtime(delay) : now;
-        long live = newOldest - 1;
-        if (live <= now) {
-            oldestCas = nextCas();
-        }
-        oldestLive = live;
+        expiry.flushAll(delay, casIds);
     }
 
     /** Drops everything (tests, and an operator's reset). */
@@ -805,7 +760,7 @@ public final class MemcacheStore {
                 int slot = s.findEntry(entry);
                 if (slot >= 0) {
                     boolean fetched = (ItemLayout.bits(a, at) & ItemLayout.FETCHED) != 0;
-                    if (flushed(a, at, now) || expired(a, at, now)) {
+                    if (expiry.flushed(a, at, now) || Expiry.expired(a, at, now)) {
                         unlinkAt(s, slot, a, at);
                         stats.reclaimed.increment();
                         if (!fetched) {
