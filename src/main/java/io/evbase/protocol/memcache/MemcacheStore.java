@@ -13,14 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code -m} counts its slab pages); the index and ghosts come on top (about 15 bytes per item).
  *
  * <h2>Eviction: S3-FIFO</h2>
- * New items enter the small queue (about a tenth of the memory); the main queue holds items asked for again. When
- * room is needed, the oldest segment of the small queue (while it holds more than its share) or else of the main
- * queue is walked: an item of the small queue that was read since it was stored moves to the main queue, one that
- * was not is evicted and its key's fingerprint remembered as a ghost ({@link Ghosts}), so that if it is stored
- * again soon it goes straight to the main queue; an item of the main queue read since the last walk is kept (its
- * hit count decremented), the others are evicted. One-hit wonders and scans pass through the small queue without
- * pushing out the hot set, which memcached's segmented LRU only partly resists. Expired and flushed items are
- * reclaimed by the same walk.
+ * New items enter a small queue, items asked for again a main one; a thread that needs room walks the oldest
+ * segment of one of them ({@link Eviction}), evicting one-hit wonders and keeping the hot set.
  *
  * <h2>Concurrency</h2>
  * Every command on a key holds its index stripe's lock for the whole read-modify-write (lookup, checks, append of
@@ -47,8 +41,6 @@ public final class MemcacheStore {
     public static final int ITEM_OVERHEAD = ItemLayout.HEADER;
     /** The memory limit may be at most 1/HEAP_SHARE of the JVM's maximum heap. */
     public static final int HEAP_SHARE = 2;
-    /** Share of the memory the small queue may hold before eviction walks it rather than the main queue. */
-    static final double SMALL_SHARE = 0.1;
 
     private final Expiry expiry;
     private final int maxItemSize;
@@ -60,6 +52,7 @@ public final class MemcacheStore {
     private final AtomicLong casIds = new AtomicLong();
     private final InFlightValues inFlight;
     private final ValueReferences references = new ValueReferences(() -> this.memoryLimit);
+    private final Eviction eviction;
 
     public MemcacheStore(long memoryLimit, int maxItemSize) {
         this(memoryLimit, maxItemSize, MemcacheClock.SYSTEM);
@@ -79,6 +72,7 @@ public final class MemcacheStore {
         this.memoryLimit = memoryLimit;
         this.stats = new MemcacheStats();
         this.segments = new Segments(memoryLimit, slabBytes);
+        this.eviction = new Eviction(segments, index, ghosts, expiry, stats);
         this.inFlight = new InFlightValues(() -> this.memoryLimit, this::applyBudget);
     }
 
@@ -111,11 +105,7 @@ public final class MemcacheStore {
 
     /** The segments may take the limit less what values in flight have carved out of it; evicts down to that. */
     private void applyBudget(long carved) {
-        segments.setBudget(Math.max(0, memoryLimit - carved));
-        segments.trimFree();
-        while (segments.overBudget() && evictOne()) {
-            segments.trimFree();
-        }
+        eviction.fitBudget(Math.max(0, memoryLimit - carved));
     }
 
     /**
@@ -236,11 +226,6 @@ public final class MemcacheStore {
         }
     }
 
-    private void unlinkAt(ItemIndex.Stripe s, int slot, byte[] a, int at) {
-        s.remove(slot);
-        s.bytes -= ItemLayout.size(a, at);
-    }
-
     // ---------------------------------------------------------------- reads
 
     /** What reads a hit, under its key's lock ({@link #get}). */
@@ -268,7 +253,7 @@ public final class MemcacheStore {
             int at = segments.at(loc);
             long now = now();
             if (!alive(a, at, now)) {
-                unlinkAt(s, slot, a, at);
+                s.unlink(slot, ItemLayout.size(a, at));
                 return false;
             }
             view.fetchedBefore = (ItemLayout.bits(a, at) & ItemLayout.FETCHED) != 0;
@@ -306,7 +291,7 @@ public final class MemcacheStore {
             int at = segments.at(loc);
             long now = now();
             if (!alive(a, at, now)) {
-                unlinkAt(s, slot, a, at);
+                s.unlink(slot, ItemLayout.size(a, at));
                 return false;
             }
             bump(a, at, now);
@@ -380,7 +365,7 @@ public final class MemcacheStore {
                 return r;
             }
             int[] room = NEEDED.get();
-            if (!makeRoom(room[0], room[1])) {
+            if (!eviction.makeRoom(room[0], room[1])) {
                 return NO_MEMORY;
             }
         }
@@ -402,7 +387,7 @@ public final class MemcacheStore {
                 a = seg.array;
                 at = segments.at(loc);
                 if (!alive(a, at, now)) {
-                    unlinkAt(s, slot, a, at);
+                    s.unlink(slot, ItemLayout.size(a, at));
                     slot = -1;
                 }
             }
@@ -534,7 +519,7 @@ public final class MemcacheStore {
             int slot = s.find(ItemIndex.fingerprint(h), segments, key, offset, length);
             if (slot >= 0) {
                 long loc = ItemIndex.location(s.entryAt(slot));
-                unlinkAt(s, slot, segments.array(loc), segments.at(loc));
+                s.unlink(slot, ItemLayout.size(segments.array(loc), segments.at(loc)));
             }
         }
     }
@@ -582,7 +567,7 @@ public final class MemcacheStore {
                     if (alive(a, at, now)) {
                         live = Item.snapshot(a, at);
                     } else {
-                        unlinkAt(s, slot, a, at);
+                        s.unlink(slot, ItemLayout.size(a, at));
                         slot = -1;
                     }
                 }
@@ -590,7 +575,7 @@ public final class MemcacheStore {
                     result = f.apply(live, now);
                     if (result == null) {
                         if (live != null) {
-                            unlinkAt(s, slot, a, at);
+                            s.unlink(slot, ItemLayout.size(a, at));
                         }
                     } else if (live != null && result.keepsValueOf(live)) {
                         ItemLayout.flags(a, at, result.flags);
@@ -621,7 +606,7 @@ public final class MemcacheStore {
             if (room == null) {
                 return result;
             }
-            if (!makeRoom(room.queue(), room.size())) {
+            if (!eviction.makeRoom(room.queue(), room.size())) {
                 throw new NoMemoryException();
             }
         }
@@ -640,7 +625,7 @@ public final class MemcacheStore {
             byte[] a = segments.array(loc);
             int at = segments.at(loc);
             boolean live = alive(a, at, now());
-            unlinkAt(s, slot, a, at);
+            s.unlink(slot, ItemLayout.size(a, at));
             return live;
         }
     }
@@ -692,121 +677,6 @@ public final class MemcacheStore {
         synchronized (s) {
             s.clear();
             clear(stripe + 1);
-        }
-    }
-
-    // ---------------------------------------------------------------- eviction
-
-    /**
-     * Makes room for {@code size} bytes in {@code queue}: a new slab while the memory limit allows, else eviction,
-     * until a segment can be had or nothing is left to evict (false). Called holding no lock.
-     */
-    private boolean makeRoom(int queue, int size) {
-        boolean jumbo = size > segments.jumboThreshold;
-        while (true) {
-            if (jumbo ? segments.hasJumboRoom(size) : segments.hasRoom(queue, size)) {
-                return true;
-            }
-            if (!jumbo && segments.grow()) {
-                continue; // the memory limit had room for another slab
-            }
-            if (!evictOne()) {
-                return false;
-            }
-        }
-    }
-
-    /** Evicts one segment (see the class comment); false when there was none to take. */
-    private boolean evictOne() {
-        int queue = segments.queueBytes(Segments.SMALL) >= SMALL_SHARE * segments.budget()
-                || segments.queueEmpty(Segments.MAIN) ? Segments.SMALL : Segments.MAIN;
-        Segments.Segment v = segments.pollOldest(queue);
-        if (v == null) {
-            v = segments.pollOldest(1 - queue);
-        }
-        if (v == null && (segments.sealOpen(Segments.SMALL) | segments.sealOpen(Segments.MAIN))) {
-            v = segments.pollOldest(Segments.SMALL);
-            if (v == null) {
-                v = segments.pollOldest(Segments.MAIN);
-            }
-        }
-        if (v == null) {
-            return false;
-        }
-        evict(v);
-        long items = index.count();
-        int ghostSlots = ghosts.capacity();
-        if (items > 2L * ghostSlots || items * 4 < ghostSlots && ghostSlots > 1024) {
-            ghosts.resize(items);
-        }
-        return true;
-    }
-
-    /** Walks a segment taken from its queue: keeps, moves or evicts each of its live items, then releases it. */
-    private void evict(Segments.Segment v) {
-        boolean fromSmall = v.queue == Segments.SMALL;
-        byte[] a = v.array;
-        int end = v.base + v.used;
-        long now = now();
-        boolean keep = false;
-        for (int at = v.base; at < end; ) {
-            int size = ItemLayout.size(a, at);
-            int keyLength = ItemLayout.keyLength(a, at);
-            long h = SipHash.KEYS.hash(a, ItemLayout.keyOffset(at), keyLength);
-            ItemIndex.Stripe s = index.stripe(h);
-            int fp = ItemIndex.fingerprint(h);
-            long entry = ItemIndex.entry(fp, Segments.location(v.id, at - v.base));
-            synchronized (s) {
-                int slot = s.findEntry(entry);
-                if (slot >= 0) {
-                    boolean fetched = (ItemLayout.bits(a, at) & ItemLayout.FETCHED) != 0;
-                    if (expiry.flushed(a, at, now) || Expiry.expired(a, at, now)) {
-                        unlinkAt(s, slot, a, at);
-                        stats.reclaimed.increment();
-                        if (!fetched) {
-                            stats.expiredUnfetched.increment();
-                        }
-                    } else {
-                        int f = ItemLayout.freq(a, at);
-                        boolean kept = false;
-                        if (f > 0) {
-                            int nf = fromSmall ? 0 : f - 1;
-                            if (v.jumbo) {
-                                ItemLayout.freq(a, at, nf);
-                                keep = true;
-                                kept = true;
-                            } else {
-                                long to = segments.reserve(Segments.MAIN, size, true);
-                                if (to >= 0) {
-                                    byte[] dst = segments.array(to);
-                                    int dat = segments.at(to);
-                                    System.arraycopy(a, at, dst, dat, size);
-                                    ItemLayout.freq(dst, dat, nf);
-                                    s.replace(slot, ItemIndex.entry(fp, to));
-                                    segments.unpin(to);
-                                    kept = true;
-                                }
-                            }
-                        }
-                        if (!kept) {
-                            unlinkAt(s, slot, a, at);
-                            stats.evictions.increment();
-                            if (!fetched) {
-                                stats.evictedUnfetched.increment();
-                            }
-                            if (fromSmall) {
-                                ghosts.add(h);
-                            }
-                        }
-                    }
-                }
-            }
-            at += size;
-        }
-        if (keep) {
-            segments.requeue(v, Segments.MAIN);
-        } else {
-            segments.release(v);
         }
     }
 }
