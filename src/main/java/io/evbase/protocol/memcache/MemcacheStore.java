@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * of {@code long}s ({@link ItemIndex}), evicted by S3-FIFO, with memcached's expiry, flush and CAS semantics.
  *
  * <h2>Memory</h2>
- * An item costs its 28-byte header ({@link ItemLayout}), its key and its value in a segment, plus its index entry
+ * An item costs its 24-byte header ({@link ItemLayout}), its key and its value in a segment, plus its index entry
  * (8 bytes at 40 to 80 % load) and a share of the ghost table (2 to 4 bytes): no object per item, so the collector
  * sees a few thousand arrays whatever the item count. The memory limit counts the segments' arrays (as memcached's
  * {@code -m} counts its slab pages); the index and ghosts come on top (about 15 bytes per item).
