@@ -508,7 +508,7 @@ final class CommandProcessor implements CommandSink {
             replies.line("CLIENT_ERROR invalid numeric delta argument");
             return;
         }
-        MemcacheStore.DeltaOutcome o;
+        IncrDecr.Outcome o;
         try {
             o = store.delta(line, tok.start[1], tok.length[1], incr, num.value, 0);
         } catch (MemcacheStore.NoMemoryException e) {

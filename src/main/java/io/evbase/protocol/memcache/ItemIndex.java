@@ -168,6 +168,12 @@ final class ItemIndex {
             t[i] = entry;
         }
 
+        /** Removes the item at {@code slot}, which takes {@code size} bytes in its segment. */
+        void unlink(int slot, int size) {
+            remove(slot);
+            bytes -= size;
+        }
+
         /** Removes the entry at {@code slot}, shifting back the entries after it that belong before it. */
         void remove(int slot) {
             long[] t = table;

@@ -7,20 +7,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * of {@code long}s ({@link ItemIndex}), evicted by S3-FIFO, with memcached's expiry, flush and CAS semantics.
  *
  * <h2>Memory</h2>
- * An item costs its 28-byte header ({@link ItemLayout}), its key and its value in a segment, plus its index entry
+ * An item costs its 24-byte header ({@link ItemLayout}), its key and its value in a segment, plus its index entry
  * (8 bytes at 40 to 80 % load) and a share of the ghost table (2 to 4 bytes): no object per item, so the collector
  * sees a few thousand arrays whatever the item count. The memory limit counts the segments' arrays (as memcached's
  * {@code -m} counts its slab pages); the index and ghosts come on top (about 15 bytes per item).
  *
  * <h2>Eviction: S3-FIFO</h2>
- * New items enter the small queue (about a tenth of the memory); the main queue holds items asked for again. When
- * room is needed, the oldest segment of the small queue (while it holds more than its share) or else of the main
- * queue is walked: an item of the small queue that was read since it was stored moves to the main queue, one that
- * was not is evicted and its key's fingerprint remembered as a ghost ({@link Ghosts}), so that if it is stored
- * again soon it goes straight to the main queue; an item of the main queue read since the last walk is kept (its
- * hit count decremented), the others are evicted. One-hit wonders and scans pass through the small queue without
- * pushing out the hot set, which memcached's segmented LRU only partly resists. Expired and flushed items are
- * reclaimed by the same walk.
+ * New items enter a small queue, items asked for again a main one; a thread that needs room walks the oldest
+ * segment of one of them ({@link Eviction}), evicting one-hit wonders and keeping the hot set.
  *
  * <h2>Concurrency</h2>
  * Every command on a key holds its index stripe's lock for the whole read-modify-write (lookup, checks, append of
@@ -30,11 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * thread that needs room, never holding a stripe lock while it looks for a segment; no thread waits for another's
  * eviction.
  *
- * <p>Time is memcached's: seconds relative to a process start set 62 seconds before construction (as memcached
- * does), so the expiry rules port unchanged: 0 never expires, up to 30 days is relative, beyond is absolute unix
- * time (at or before the process start means already expired), negative means already expired. An expired or
- * flushed item is invisible from that second on; its memory is reclaimed when it is next asked for or when eviction
- * walks its segment.
+ * <p>Time is memcached's, and so are the expiry and flush rules ({@link Expiry}). An expired or flushed item is
+ * invisible from that second on; its memory is reclaimed when it is next asked for or when eviction walks its
+ * segment.
  *
  * <p>Values in flight (declared by a storage command, not yet received) are charged to the same limit before their
  * arrays are allocated, through {@link #chargeValue}: see {@link InFlightValues}.
@@ -49,15 +41,8 @@ public final class MemcacheStore {
     public static final int ITEM_OVERHEAD = ItemLayout.HEADER;
     /** The memory limit may be at most 1/HEAP_SHARE of the JVM's maximum heap. */
     public static final int HEAP_SHARE = 2;
-    /** memcached's REALTIME_MAXDELTA: exptimes up to 30 days are relative. */
-    static final long REALTIME_MAXDELTA = 60L * 60 * 24 * 30;
-    /** memcached's ITEM_UPDATE_INTERVAL. */
-    static final long ITEM_UPDATE_INTERVAL = 60;
-    /** Share of the memory the small queue may hold before eviction walks it rather than the main queue. */
-    static final double SMALL_SHARE = 0.1;
 
-    private final MemcacheClock clock;
-    private final long processStarted;
+    private final Expiry expiry;
     private final int maxItemSize;
     private volatile long memoryLimit;
     private final MemcacheStats stats;
@@ -67,9 +52,7 @@ public final class MemcacheStore {
     private final AtomicLong casIds = new AtomicLong();
     private final InFlightValues inFlight;
     private final ValueReferences references = new ValueReferences(() -> this.memoryLimit);
-    /** memcached's settings.oldest_live and oldest_cas: the flush horizon. */
-    private volatile long oldestLive;
-    private volatile long oldestCas;
+    private final Eviction eviction;
 
     public MemcacheStore(long memoryLimit, int maxItemSize) {
         this(memoryLimit, maxItemSize, MemcacheClock.SYSTEM);
@@ -84,12 +67,12 @@ public final class MemcacheStore {
         if (memoryLimit <= 0 || maxItemSize <= 0) {
             throw new IllegalArgumentException("memory limit and max item size must be positive");
         }
-        this.clock = clock;
-        this.processStarted = clock.unixSeconds() - ITEM_UPDATE_INTERVAL - 2;
+        this.expiry = new Expiry(clock);
         this.maxItemSize = maxItemSize;
         this.memoryLimit = memoryLimit;
         this.stats = new MemcacheStats();
         this.segments = new Segments(memoryLimit, slabBytes);
+        this.eviction = new Eviction(segments, index, ghosts, expiry, stats);
         this.inFlight = new InFlightValues(() -> this.memoryLimit, this::applyBudget);
     }
 
@@ -122,11 +105,7 @@ public final class MemcacheStore {
 
     /** The segments may take the limit less what values in flight have carved out of it; evicts down to that. */
     private void applyBudget(long carved) {
-        segments.setBudget(Math.max(0, memoryLimit - carved));
-        segments.trimFree();
-        while (segments.overBudget() && evictOne()) {
-            segments.trimFree();
-        }
+        eviction.fitBudget(Math.max(0, memoryLimit - carved));
     }
 
     /**
@@ -195,27 +174,14 @@ public final class MemcacheStore {
 
     // ---------------------------------------------------------------- time
 
-    /** memcached's current_time: seconds since the process start. */
+    /** memcached's current_time: seconds since the process start ({@link Expiry#now}). */
     long now() {
-        return clock.unixSeconds() - processStarted;
+        return expiry.now();
     }
 
-    long processStarted() {
-        return processStarted;
-    }
-
-    /** memcached's {@code realtime(EXPTIME_TO_POSITIVE_TIME(exptime))}: a client exptime as relative time. */
+    /** A client exptime as the store's time ({@link Expiry#realtime}). */
     long realtime(long exptime) {
-        if (exptime < 0) {
-            exptime = REALTIME_MAXDELTA + 1;
-        }
-        if (exptime == 0) {
-            return 0;
-        }
-        if (exptime > REALTIME_MAXDELTA) {
-            return exptime <= processStarted ? 1 : exptime - processStarted;
-        }
-        return exptime + now();
+        return expiry.realtime(exptime);
     }
 
     long nextCas() {
@@ -224,28 +190,13 @@ public final class MemcacheStore {
 
     // ---------------------------------------------------------------- liveness (under the key's lock)
 
-    private boolean flushed(byte[] a, int at, long now) {
-        long live = oldestLive;
-        if (live == 0 || live > now) {
-            return false;
-        }
-        long horizonCas = oldestCas;
-        long cas = ItemLayout.cas(a, at);
-        return ItemLayout.time(a, at) <= live || (horizonCas != 0 && cas != 0 && cas < horizonCas);
-    }
-
-    private boolean expired(byte[] a, int at, long now) {
-        long exp = ItemLayout.exptime(a, at);
-        return exp != 0 && exp <= now;
-    }
-
     /** Whether the item is neither flushed nor expired, counting the ones found dead (memcached's do_item_get). */
     private boolean alive(byte[] a, int at, long now) {
-        if (flushed(a, at, now)) {
+        if (expiry.flushed(a, at, now)) {
             stats.getFlushed.increment();
             return false;
         }
-        if (expired(a, at, now)) {
+        if (Expiry.expired(a, at, now)) {
             stats.getExpired.increment();
             return false;
         }
@@ -275,11 +226,6 @@ public final class MemcacheStore {
         }
     }
 
-    private void unlinkAt(ItemIndex.Stripe s, int slot, byte[] a, int at) {
-        s.remove(slot);
-        s.bytes -= ItemLayout.size(a, at);
-    }
-
     // ---------------------------------------------------------------- reads
 
     /** What reads a hit, under its key's lock ({@link #get}). */
@@ -307,7 +253,7 @@ public final class MemcacheStore {
             int at = segments.at(loc);
             long now = now();
             if (!alive(a, at, now)) {
-                unlinkAt(s, slot, a, at);
+                s.unlink(slot, ItemLayout.size(a, at));
                 return false;
             }
             view.fetchedBefore = (ItemLayout.bits(a, at) & ItemLayout.FETCHED) != 0;
@@ -345,7 +291,7 @@ public final class MemcacheStore {
             int at = segments.at(loc);
             long now = now();
             if (!alive(a, at, now)) {
-                unlinkAt(s, slot, a, at);
+                s.unlink(slot, ItemLayout.size(a, at));
                 return false;
             }
             bump(a, at, now);
@@ -419,7 +365,7 @@ public final class MemcacheStore {
                 return r;
             }
             int[] room = NEEDED.get();
-            if (!makeRoom(room[0], room[1])) {
+            if (!eviction.makeRoom(room[0], room[1])) {
                 return NO_MEMORY;
             }
         }
@@ -441,7 +387,7 @@ public final class MemcacheStore {
                 a = seg.array;
                 at = segments.at(loc);
                 if (!alive(a, at, now)) {
-                    unlinkAt(s, slot, a, at);
+                    s.unlink(slot, ItemLayout.size(a, at));
                     slot = -1;
                 }
             }
@@ -573,7 +519,7 @@ public final class MemcacheStore {
             int slot = s.find(ItemIndex.fingerprint(h), segments, key, offset, length);
             if (slot >= 0) {
                 long loc = ItemIndex.location(s.entryAt(slot));
-                unlinkAt(s, slot, segments.array(loc), segments.at(loc));
+                s.unlink(slot, ItemLayout.size(segments.array(loc), segments.at(loc)));
             }
         }
     }
@@ -621,7 +567,7 @@ public final class MemcacheStore {
                     if (alive(a, at, now)) {
                         live = Item.snapshot(a, at);
                     } else {
-                        unlinkAt(s, slot, a, at);
+                        s.unlink(slot, ItemLayout.size(a, at));
                         slot = -1;
                     }
                 }
@@ -629,7 +575,7 @@ public final class MemcacheStore {
                     result = f.apply(live, now);
                     if (result == null) {
                         if (live != null) {
-                            unlinkAt(s, slot, a, at);
+                            s.unlink(slot, ItemLayout.size(a, at));
                         }
                     } else if (live != null && result.keepsValueOf(live)) {
                         ItemLayout.flags(a, at, result.flags);
@@ -660,7 +606,7 @@ public final class MemcacheStore {
             if (room == null) {
                 return result;
             }
-            if (!makeRoom(room.queue(), room.size())) {
+            if (!eviction.makeRoom(room.queue(), room.size())) {
                 throw new NoMemoryException();
             }
         }
@@ -679,80 +625,32 @@ public final class MemcacheStore {
             byte[] a = segments.array(loc);
             int at = segments.at(loc);
             boolean live = alive(a, at, now());
-            unlinkAt(s, slot, a, at);
+            s.unlink(slot, ItemLayout.size(a, at));
             return live;
         }
     }
 
-    /** The result of {@link #delta}. */
-    enum DeltaStatus { OK, NON_NUMERIC, NOT_FOUND, CAS_MISMATCH }
-
-    /** The outcome of {@link #delta}: the status and, when OK, the item after the change and the new value. */
-    record DeltaOutcome(DeltaStatus status, Item item, long value) {
-    }
-
     /**
-     * incr/decr, memcached's do_add_delta: the value must parse as an unsigned 64-bit decimal; incr wraps at 2^64,
-     * decr stops at 0. A result no longer than the old value keeps its length, space-padded, as memcached writes it
-     * in place (so {@code decr} of "10" reads back as "9 "); a longer one is longer. Either way the CAS changes and
-     * the flags and expiry stay.
+     * incr/decr, memcached's do_add_delta ({@link IncrDecr}), counting a hit.
      *
      * @param reqCas a CAS the item must have (meta arithmetic's {@code C}), 0 for none
      */
-    DeltaOutcome delta(byte[] key, int offset, int length, boolean incr, long delta, long reqCas) {
-        DeltaOutcome[] out = new DeltaOutcome[1];
+    IncrDecr.Outcome delta(byte[] key, int offset, int length, boolean incr, long delta, long reqCas) {
+        IncrDecr.Outcome[] out = new IncrDecr.Outcome[1];
         compute(key, offset, length, true, (old, now) -> {
             out[0] = applyDelta(old, now, incr, delta, reqCas);
             return out[0].item() != null ? out[0].item() : old;
         });
-        DeltaOutcome o = out[0];
-        if (o.status() == DeltaStatus.OK) {
+        IncrDecr.Outcome o = out[0];
+        if (o.status() == IncrDecr.Status.OK) {
             (incr ? stats.incrHits : stats.decrHits).increment();
         }
         return o;
     }
 
     /** The body of {@link #delta}, for callers already inside {@link #compute}; counts nothing. */
-    DeltaOutcome applyDelta(Item old, long now, boolean incr, long delta, long reqCas) {
-        if (old == null) {
-            return new DeltaOutcome(DeltaStatus.NOT_FOUND, null, 0);
-        }
-        int dataLength = old.valueLength() + 2;
-        if (dataLength <= 2 || ItemSizes.chunked(ItemSizes.itemTotal(old.key.length, old.flags, dataLength))) {
-            return new DeltaOutcome(DeltaStatus.NON_NUMERIC, null, 0);
-        }
-        if (reqCas != 0 && old.cas != reqCas) {
-            return new DeltaOutcome(DeltaStatus.CAS_MISMATCH, null, 0);
-        }
-        byte[] current = old.data();
-        StrtolParser n = new StrtolParser();
-        if (!n.strtoull(current, 0, current.length)) {
-            return new DeltaOutcome(DeltaStatus.NON_NUMERIC, null, 0);
-        }
-        long value = n.value;
-        if (incr) {
-            value += delta;
-        } else {
-            value = Long.compareUnsigned(delta, value) > 0 ? 0 : value - delta;
-        }
-        byte[] digits = Long.toUnsignedString(value).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        byte[] data;
-        int bits;
-        if (digits.length + 2 <= dataLength) {
-            data = new byte[dataLength];
-            System.arraycopy(digits, 0, data, 0, digits.length);
-            java.util.Arrays.fill(data, digits.length, data.length - 2, (byte) ' ');
-            bits = old.bits;
-        } else {
-            data = new byte[digits.length + 2];
-            System.arraycopy(digits, 0, data, 0, digits.length);
-            bits = 0;
-        }
-        data[data.length - 2] = '\r';
-        data[data.length - 1] = '\n';
-        Item updated = old.copy(data, old.flags, old.exptime, nextCas(), bits);
-        updated.time = now;
-        return new DeltaOutcome(DeltaStatus.OK, updated, value);
+    IncrDecr.Outcome applyDelta(Item old, long now, boolean incr, long delta, long reqCas) {
+        return IncrDecr.apply(old, now, incr, delta, reqCas, casIds);
     }
 
     /**
@@ -762,13 +660,7 @@ public final class MemcacheStore {
      * @param delay the client's argument; 0 or negative flushes now
      */
     void flushAll(long delay) {
-        long now = now();
-        long newOldest = delay > 0 ? realtime(delay) : now;
-        long live = newOldest - 1;
-        if (live <= now) {
-            oldestCas = nextCas();
-        }
-        oldestLive = live;
+        expiry.flushAll(delay, casIds);
     }
 
     /** Drops everything (tests, and an operator's reset). */
@@ -785,121 +677,6 @@ public final class MemcacheStore {
         synchronized (s) {
             s.clear();
             clear(stripe + 1);
-        }
-    }
-
-    // ---------------------------------------------------------------- eviction
-
-    /**
-     * Makes room for {@code size} bytes in {@code queue}: a new slab while the memory limit allows, else eviction,
-     * until a segment can be had or nothing is left to evict (false). Called holding no lock.
-     */
-    private boolean makeRoom(int queue, int size) {
-        boolean jumbo = size > segments.jumboThreshold;
-        while (true) {
-            if (jumbo ? segments.hasJumboRoom(size) : segments.hasRoom(queue, size)) {
-                return true;
-            }
-            if (!jumbo && segments.grow()) {
-                continue; // the memory limit had room for another slab
-            }
-            if (!evictOne()) {
-                return false;
-            }
-        }
-    }
-
-    /** Evicts one segment (see the class comment); false when there was none to take. */
-    private boolean evictOne() {
-        int queue = segments.queueBytes(Segments.SMALL) >= SMALL_SHARE * segments.budget()
-                || segments.queueEmpty(Segments.MAIN) ? Segments.SMALL : Segments.MAIN;
-        Segments.Segment v = segments.pollOldest(queue);
-        if (v == null) {
-            v = segments.pollOldest(1 - queue);
-        }
-        if (v == null && (segments.sealOpen(Segments.SMALL) | segments.sealOpen(Segments.MAIN))) {
-            v = segments.pollOldest(Segments.SMALL);
-            if (v == null) {
-                v = segments.pollOldest(Segments.MAIN);
-            }
-        }
-        if (v == null) {
-            return false;
-        }
-        evict(v);
-        long items = index.count();
-        int ghostSlots = ghosts.capacity();
-        if (items > 2L * ghostSlots || items * 4 < ghostSlots && ghostSlots > 1024) {
-            ghosts.resize(items);
-        }
-        return true;
-    }
-
-    /** Walks a segment taken from its queue: keeps, moves or evicts each of its live items, then releases it. */
-    private void evict(Segments.Segment v) {
-        boolean fromSmall = v.queue == Segments.SMALL;
-        byte[] a = v.array;
-        int end = v.base + v.used;
-        long now = now();
-        boolean keep = false;
-        for (int at = v.base; at < end; ) {
-            int size = ItemLayout.size(a, at);
-            int keyLength = ItemLayout.keyLength(a, at);
-            long h = SipHash.KEYS.hash(a, ItemLayout.keyOffset(at), keyLength);
-            ItemIndex.Stripe s = index.stripe(h);
-            int fp = ItemIndex.fingerprint(h);
-            long entry = ItemIndex.entry(fp, Segments.location(v.id, at - v.base));
-            synchronized (s) {
-                int slot = s.findEntry(entry);
-                if (slot >= 0) {
-                    boolean fetched = (ItemLayout.bits(a, at) & ItemLayout.FETCHED) != 0;
-                    if (flushed(a, at, now) || expired(a, at, now)) {
-                        unlinkAt(s, slot, a, at);
-                        stats.reclaimed.increment();
-                        if (!fetched) {
-                            stats.expiredUnfetched.increment();
-                        }
-                    } else {
-                        int f = ItemLayout.freq(a, at);
-                        boolean kept = false;
-                        if (f > 0) {
-                            int nf = fromSmall ? 0 : f - 1;
-                            if (v.jumbo) {
-                                ItemLayout.freq(a, at, nf);
-                                keep = true;
-                                kept = true;
-                            } else {
-                                long to = segments.reserve(Segments.MAIN, size, true);
-                                if (to >= 0) {
-                                    byte[] dst = segments.array(to);
-                                    int dat = segments.at(to);
-                                    System.arraycopy(a, at, dst, dat, size);
-                                    ItemLayout.freq(dst, dat, nf);
-                                    s.replace(slot, ItemIndex.entry(fp, to));
-                                    segments.unpin(to);
-                                    kept = true;
-                                }
-                            }
-                        }
-                        if (!kept) {
-                            unlinkAt(s, slot, a, at);
-                            stats.evictions.increment();
-                            if (!fetched) {
-                                stats.evictedUnfetched.increment();
-                            }
-                            if (fromSmall) {
-                                ghosts.add(h);
-                            }
-                        }
-                    }
-                }
-            }
-            at += size;
-        }
-        if (keep) {
-            segments.requeue(v, Segments.MAIN);
-        } else {
-            segments.release(v);
         }
     }
 }

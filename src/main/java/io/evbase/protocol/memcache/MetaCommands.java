@@ -412,7 +412,7 @@ final class MetaCommands {
 
     /** What one meta arithmetic decided under the item's lock. */
     private static final class MetaArithmetic {
-        MemcacheStore.DeltaStatus status;
+        IncrDecr.Status status;
         Item item;
         String value;
         boolean created;
@@ -447,9 +447,9 @@ final class MetaCommands {
             return;
         }
         // step 2: count
-        if (st.status == MemcacheStore.DeltaStatus.OK) {
+        if (st.status == IncrDecr.Status.OK) {
             (incr ? stats.incrHits : stats.decrHits).increment();
-        } else if (st.status == MemcacheStore.DeltaStatus.NOT_FOUND) {
+        } else if (st.status == IncrDecr.Status.NOT_FOUND) {
             if (st.created) {
                 stats.totalItems.increment();
             } else {
@@ -467,7 +467,7 @@ final class MetaCommands {
                 replies.error(OPAQUE_TOO_LONG);
                 return;
             }
-            replies.out.writeAscii(st.status == MemcacheStore.DeltaStatus.CAS_MISMATCH ? "EX" : "NF");
+            replies.out.writeAscii(st.status == IncrDecr.Status.CAS_MISMATCH ? "EX" : "NF");
             echo.plan(line, tok, 2, last, MetaEcho.ALWAYS);
             echo.key = of.key;
             echo.keyBinary = of.keyBinary;
@@ -475,7 +475,7 @@ final class MetaCommands {
             replies.crlf();
             return;
         }
-        if (st.status == MemcacheStore.DeltaStatus.OK && replies.noreply()) {
+        if (st.status == IncrDecr.Status.OK && replies.noreply()) {
             return;
         }
         if (of.value) {
@@ -503,7 +503,7 @@ final class MetaCommands {
         st.item = null;
         st.created = false;
         st.error = null;
-        MemcacheStore.DeltaOutcome d = store.applyDelta(old, now, incr, of.delta, of.hasCas ? of.reqCas : 0);
+        IncrDecr.Outcome d = store.applyDelta(old, now, incr, of.delta, of.hasCas ? of.reqCas : 0);
         st.status = d.status();
         Item it;
         switch (d.status()) {

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The store's memory: items appended to segments of large arrays, and the two FIFO queues of full segments that
  * eviction walks, after S3-FIFO (Yang et al., SOSP '23): a small queue that new items enter and a main queue for
- * the items that were asked for again (see {@link MemcacheStore}'s eviction).
+ * the items that were asked for again (see {@link Eviction}).
  *
  * <p>A segment is at most 256 KiB, so that eviction walks a few thousand items at a time; items are appended at its
  * end, by one writer at a time per queue, and never change their key or value afterwards. In a large store the

@@ -8,7 +8,8 @@
  * machine: lines, data blocks, swallowing), {@code CommandProcessor} and {@code MetaCommands} (the commands),
  * {@code PendingStore} (a storage command waiting for its data block), {@code Replies} and {@code MetaEcho} (how
  * replies are written), {@code StatsReporter}, {@link io.evbase.protocol.memcache.MemcacheStore} (the shared cache:
- * {@code ItemIndex}, {@code Segments}, {@code ItemLayout}, {@code Ghosts}) and
+ * {@code ItemIndex}, {@code Segments}, {@code ItemLayout}, {@code Eviction} and {@code Ghosts}, {@code Expiry},
+ * {@code IncrDecr}) and
  * {@link io.evbase.protocol.memcache.ServerStatsSource} (what the server tells {@code stats}), with
  * {@code InFlightValues} (values declared and not yet received, charged to the store's limit),
  * {@code ValueReferences} and {@code OutputReferences} (large values replies refer to), {@code SipHash} (keys with a

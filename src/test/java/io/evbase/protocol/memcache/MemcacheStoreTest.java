@@ -80,7 +80,7 @@ class MemcacheStoreTest {
         return store(store, StoreMode.SET, key, data(value), 0, store.realtime(exptime), 0);
     }
 
-    private MemcacheStore.DeltaOutcome delta(String key, boolean incr, long by) {
+    private IncrDecr.Outcome delta(String key, boolean incr, long by) {
         byte[] kb = k(key);
         return store.delta(kb, 0, kb.length, incr, by, 0);
     }
@@ -163,7 +163,7 @@ class MemcacheStoreTest {
         }
         long before = get("a").cas();
         store(store, StoreMode.SET, "n", data("5"), 0, 0, 0);
-        MemcacheStore.DeltaOutcome d = delta("n", true, 1);
+        IncrDecr.Outcome d = delta("n", true, 1);
         assertNotEquals(before, d.item().cas);
         assertEquals(StoreResult.EXISTS, store(store, StoreMode.CAS, "a", data("z"), 0, 0, before + 12345).result());
         assertEquals(StoreResult.STORED, store(store, StoreMode.CAS, "a", data("z"), 0, 0, before).result());
@@ -176,13 +176,13 @@ class MemcacheStoreTest {
         assertEquals(0, delta("n", true, 1).value(), "incr wraps at 2^64");
         assertEquals(0, delta("n", false, 5).value(), "decr stops at 0");
         store(store, StoreMode.SET, "m", data("100"), 7, 0, 0);
-        MemcacheStore.DeltaOutcome d = delta("m", false, 1);
+        IncrDecr.Outcome d = delta("m", false, 1);
         assertEquals("99 ", get("m").value(), "shorter results keep the length, space-padded");
         assertEquals(7, d.item().flags);
         assertEquals(7, get("m").flags());
-        assertEquals(MemcacheStore.DeltaStatus.NOT_FOUND, delta("m2", true, 1).status());
+        assertEquals(IncrDecr.Status.NOT_FOUND, delta("m2", true, 1).status());
         store(store, StoreMode.SET, "t", data("abc"), 0, 0, 0);
-        assertEquals(MemcacheStore.DeltaStatus.NON_NUMERIC, delta("t", true, 1).status());
+        assertEquals(IncrDecr.Status.NON_NUMERIC, delta("t", true, 1).status());
     }
 
     @Test
@@ -345,7 +345,7 @@ class MemcacheStoreTest {
             for (int t = 0; t < 4; t++) {
                 fs.add(pool.submit(() -> {
                     for (int i = 0; i < 2000; i++) {
-                        MemcacheStore.DeltaOutcome d = delta("c", true, 1);
+                        IncrDecr.Outcome d = delta("c", true, 1);
                         assertTrue(cas.add(d.item().cas), "every write gets its own CAS");
                         store(store, StoreMode.APPEND, "s", data("."), 0, 0, 0);
                     }
