@@ -33,6 +33,8 @@ import org.springframework.context.annotation.Configuration;
  *
  * <p>Ordered before Spring Boot's availability health auto-configurations so that its
  * {@code readinessStateHealthIndicator} replaces theirs.
+ *
+ * <p>Threading: configuration, applied once while the context starts.
  */
 @AutoConfiguration(after = { EvbaseAutoConfiguration.class, ApplicationAvailabilityAutoConfiguration.class },
         beforeName = {

@@ -11,6 +11,8 @@ import java.util.Map;
 /**
  * A TLS listener as {@code /actuator/reactor} shows it ({@code listeners[].tls}).
  *
+ * <p>Threading: immutable; any thread.
+ *
  * @param source            where the certificate comes from, e.g. {@code bundle server}
  * @param subject           the certificate's subject
  * @param serial            its serial number, hexadecimal

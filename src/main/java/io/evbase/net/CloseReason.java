@@ -1,6 +1,10 @@
 package io.evbase.net;
 
-/** Why a connection closed; a tag on the close counters. */
+/**
+ * Why a connection closed; a tag on the close counters.
+ *
+ * <p>Threading: immutable; any thread.
+ */
 public enum CloseReason {
     /** The handler or the server closed it after flushing its output. */
     NORMAL,

@@ -5,6 +5,8 @@ import java.time.Duration;
 /**
  * A connection as seen at one moment, for introspection (memcached's {@code stats conns}).
  *
+ * <p>Threading: immutable; any thread.
+ *
  * @param id          the connection's id
  * @param listener    the listener that accepted it
  * @param loop        the loop that owns it

@@ -8,6 +8,8 @@ import java.util.concurrent.Executor;
 /**
  * What a listener binds and the limits its connections live under. Zero durations disable a timeout.
  *
+ * <p>Threading: immutable; any thread.
+ *
  * @param name               the listener's name (a meter tag)
  * @param protocol           the protocol's name, for display
  * @param bindAddress        the address to bind, e.g. {@code 0.0.0.0} or {@code 127.0.0.1}

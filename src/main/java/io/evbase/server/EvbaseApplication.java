@@ -11,6 +11,8 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
  *
  * <p>In a package of its own: it component-scans only {@code io.evbase.server}, and no application that uses the
  * library scans it.
+ *
+ * <p>Threading: started once, from {@code main}; Spring Boot runs the rest.
  */
 @SpringBootApplication
 public class EvbaseApplication {

@@ -1,6 +1,10 @@
 package io.evbase.net.tls;
 
-/** Whether a TLS listener asks its clients for a certificate, as Spring Boot's {@code server.ssl.client-auth}. */
+/**
+ * Whether a TLS listener asks its clients for a certificate, as Spring Boot's {@code server.ssl.client-auth}.
+ *
+ * <p>Threading: immutable; any thread.
+ */
 public enum ClientAuth {
     /** No certificate is asked for. */
     NONE,

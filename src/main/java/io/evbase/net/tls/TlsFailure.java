@@ -2,7 +2,11 @@ package io.evbase.net.tls;
 
 import java.util.Locale;
 
-/** Why a TLS handshake failed, or why an established TLS connection was cut; a meter tag ({@link #tag()}). */
+/**
+ * Why a TLS handshake failed, or why an established TLS connection was cut; a meter tag ({@link #tag()}).
+ *
+ * <p>Threading: immutable; any thread.
+ */
 public enum TlsFailure {
     /** The handshake did not finish within the listener's handshake timeout. */
     TIMEOUT,

@@ -12,6 +12,8 @@ import javax.net.ssl.SSLContext;
  * protocols and cipher suites to enable, and the certificate it serves, for display. A reload replaces the whole
  * value at once, so a connection sees one identity or the other, never a mix.
  *
+ * <p>Threading: immutable; any thread.
+ *
  * @param source      where it came from, for logs (e.g. {@code bundle server})
  * @param context     makes the engines
  * @param protocols   protocols to enable, or empty for the JDK's defaults
