@@ -6,10 +6,14 @@ import static org.awaitility.Awaitility.await;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /** Small blocking-socket helpers for tests. */
@@ -24,6 +28,28 @@ public final class Clients {
         s.setSoTimeout(20_000);
         s.setTcpNoDelay(true);
         return s;
+    }
+
+    /**
+     * Echo with the pipe full: {@code times} copies of {@code block} written from a thread of their own while this
+     * one reads each echo back and compares it; a failed write fails the call (after the reads it left unanswered).
+     */
+    public static void echoesPipelined(Socket s, byte[] block, int times) throws Exception {
+        OutputStream out = s.getOutputStream();
+        InputStream in = s.getInputStream();
+        CompletableFuture<Void> writes = CompletableFuture.runAsync(() -> {
+            try {
+                for (int i = 0; i < times; i++) {
+                    out.write(block);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        for (int i = 0; i < times; i++) {
+            assertThat(readN(in, block.length)).as("echo %d of %d", i + 1, times).isEqualTo(block);
+        }
+        writes.get(20, TimeUnit.SECONDS);
     }
 
     /** Reads exactly {@code n} bytes, or fewer if the peer closes first. */

@@ -8,6 +8,7 @@ import io.evbase.net.CloseReason;
 import io.evbase.net.ConnectionInfo;
 import io.evbase.net.ListenerSpec;
 import io.evbase.protocol.echo.EchoHandler;
+import io.evbase.support.Clients;
 import io.evbase.support.TestPki;
 import io.evbase.support.TestServer;
 import io.evbase.support.TlsClients;
@@ -100,22 +101,7 @@ class TlsListenerTest {
             assertThat(back).isEqualTo(small);
             byte[] big = new byte[16384];
             new Random(5).nextBytes(big);
-            Thread writer = new Thread(() -> {
-                try {
-                    for (int i = 0; i < 100; i++) {
-                        out.write(big);
-                    }
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            writer.start();
-            byte[] got = new byte[big.length];
-            for (int i = 0; i < 100; i++) {
-                in.readFully(got);
-                assertThat(got).isEqualTo(big);
-            }
-            writer.join();
+            Clients.echoesPipelined(c, big, 100);
             assertThat(c.getSession().getProtocol()).isEqualTo(protocol);
             List<ConnectionInfo> conns = s.server.connections(Duration.ofSeconds(5));
             assertThat(conns).singleElement().satisfies(ci -> {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.evbase.support.Clients;
 import io.evbase.support.TestPki;
 import io.evbase.support.TlsClients;
 import java.io.DataInputStream;
@@ -85,22 +86,7 @@ class TlsTransportSocketTest {
             }
             byte[] big = new byte[16384];
             new Random(3).nextBytes(big);
-            Thread writer = new Thread(() -> {
-                try {
-                    for (int i = 0; i < 64; i++) {
-                        out.write(big);
-                    }
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            writer.start();
-            byte[] back = new byte[big.length];
-            for (int i = 0; i < 64; i++) {
-                in.readFully(back);
-                assertThat(back).isEqualTo(big);
-            }
-            writer.join();
+            Clients.echoesPipelined(s, big, 64);
         }
     }
 
