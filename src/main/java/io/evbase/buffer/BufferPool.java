@@ -1,5 +1,6 @@
 package io.evbase.buffer;
 
+import io.evbase.loop.StripedCounter;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -48,7 +49,8 @@ public final class BufferPool {
     private final AtomicLong chargedChunks = new AtomicLong();
     /** Chunks allocated and not released: counted after the allocation succeeded. */
     private final LongAdder allocatedChunks = new LongAdder();
-    private final LongAdder inUseChunks = new LongAdder();
+    /** Changed on every take and give of every loop: a cell per loop, not a shared one. */
+    private final StripedCounter inUseChunks = new StripedCounter();
     private final LongAdder allocations = new LongAdder();
     private final LongAdder readRefusals = new LongAdder();
     private final LongAdder writeRefusals = new LongAdder();

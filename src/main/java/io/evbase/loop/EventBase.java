@@ -92,7 +92,7 @@ public final class EventBase implements Executor {
         this.id = id;
         this.name = name;
         this.selector = new LoopSelector(this);
-        this.thread = new Thread(this::run, name);
+        this.thread = new LoopThread(this::run, name);
     }
 
     /** Starts the loop thread. */

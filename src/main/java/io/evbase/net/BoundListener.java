@@ -1,5 +1,6 @@
 package io.evbase.net;
 
+import io.evbase.loop.StripedCounter;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.util.EnumMap;
@@ -40,8 +41,9 @@ public final class BoundListener {
     private final LongAdder accepted = new LongAdder();
     private final Map<RejectReason, LongAdder> rejected = new EnumMap<>(RejectReason.class);
     private final Map<CloseReason, LongAdder> closed = new EnumMap<>(CloseReason.class);
-    private final LongAdder bytesRead = new LongAdder();
-    private final LongAdder bytesWritten = new LongAdder();
+    /** Counted on every read and write of every loop: a cell per loop, not a shared one. */
+    private final StripedCounter bytesRead = new StripedCounter();
+    private final StripedCounter bytesWritten = new StripedCounter();
 
     BoundListener(ListenerSpec config, ServerSocketChannel channel, InetSocketAddress boundAddress) {
         this.config = config;

@@ -60,10 +60,11 @@ final class CommandProcessor implements CommandSink {
         this.authenticated = !ctx.settings().access().authRequired();
     }
 
-    /** Takes this thread's scratch for the callback that is starting. */
+    /** Takes this thread's scratch for the callback that is starting (looked up only when the thread changed). */
     private void scratch() {
-        CommandScratch s = CommandScratch.get();
-        if (s != x) {
+        CommandScratch s = x;
+        if (s == null || s.thread != Thread.currentThread()) {
+            s = CommandScratch.get();
             x = s;
             tok = s.tok;
             num = s.num;

@@ -13,6 +13,8 @@ final class CommandScratch {
 
     private static final ThreadLocal<CommandScratch> SCRATCH = ThreadLocal.withInitial(CommandScratch::new);
 
+    /** The thread this scratch belongs to. */
+    final Thread thread = Thread.currentThread();
     final Tokenizer tok = new Tokenizer();
     final StrtolParser num = new StrtolParser();
     final MetaEcho echo = new MetaEcho();

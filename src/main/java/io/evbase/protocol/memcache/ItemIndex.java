@@ -10,9 +10,12 @@ package io.evbase.protocol.memcache;
  * to the table's size is the home slot, so a stripe grows without hashing any key again. Clients cannot choose keys
  * that share a stripe or a slot without the hash key.
  *
- * <p>Each stripe is an open-addressing table with linear probing, grown by half at 85 % load (its size need not be
- * a power of two: the home slot is the fingerprint times the size, shifted), and deletion by backward shift (no
- * tombstones): about 9 to 14 bytes per item in all.
+ * <p>Each stripe is an open-addressing table with linear probing in Robin Hood order, grown by half at 85 % load
+ * (its size need not be a power of two: the home slot is the fingerprint times the size, shifted), and deletion by
+ * backward shift (no tombstones): about 9 to 14 bytes per item in all. Robin Hood order (an entry never sits
+ * farther from its home than the entries it passed) lets a lookup of an absent key stop at the first entry nearer
+ * its home than the probe is: at 85 % load that is a few slots, where plain linear probing scans about 20 on
+ * average (Knuth's ½(1 + 1/(1 − α)²)), and every {@code set} of a new key begins with such a lookup.
  *
  * <p>Threading: a stripe is guarded by its own monitor ({@code synchronized (stripe)}); every method of
  * {@link Stripe} must be called holding it. Stripes are independent: commands on keys of different stripes never
@@ -104,10 +107,10 @@ final class ItemIndex {
         int find(int fingerprint, Segments segments, byte[] key, int offset, int length) {
             long[] t = table;
             int n = t.length;
-            for (int i = home(fingerprint, n); ; ) {
+            for (int i = home(fingerprint, n), d = 0; ; d++) {
                 long e = t[i];
-                if (e == 0) {
-                    return -1;
+                if (e == 0 || distance(e, i, n) < d) {
+                    return -1; // the key would sit here, before an entry nearer its home: it is not in the table
                 }
                 if (fingerprintOf(e) == fingerprint) {
                     long loc = location(e);
@@ -125,18 +128,24 @@ final class ItemIndex {
         int findEntry(long entry) {
             long[] t = table;
             int n = t.length;
-            for (int i = home(fingerprintOf(entry), n); ; ) {
+            for (int i = home(fingerprintOf(entry), n), d = 0; ; d++) {
                 long e = t[i];
                 if (e == entry) {
                     return i;
                 }
-                if (e == 0) {
+                if (e == 0 || distance(e, i, n) < d) {
                     return -1;
                 }
                 if (++i == n) {
                     i = 0;
                 }
             }
+        }
+
+        /** How far slot {@code i} of a table of {@code n} slots lies past the home of {@code entry}, cyclically. */
+        private static int distance(long entry, int i, int n) {
+            int d = i - home(fingerprintOf(entry), n);
+            return d < 0 ? d + n : d;
         }
 
         long entryAt(int slot) {
@@ -157,15 +166,27 @@ final class ItemIndex {
             return true;
         }
 
+        /** Puts {@code entry} in Robin Hood order: it takes the place of the first entry nearer its home than it is. */
         private static void place(long[] t, long entry) {
             int n = t.length;
-            int i = home(fingerprintOf(entry), n);
-            while (t[i] != 0) {
+            long e = entry;
+            int i = home(fingerprintOf(e), n);
+            for (int d = 0; ; d++) {
+                long there = t[i];
+                if (there == 0) {
+                    t[i] = e;
+                    return;
+                }
+                int theirs = distance(there, i, n);
+                if (theirs < d) {
+                    t[i] = e; // the richer entry moves on, the poorer one stays
+                    e = there;
+                    d = theirs;
+                }
                 if (++i == n) {
                     i = 0;
                 }
             }
-            t[i] = entry;
         }
 
         /** Removes the item at {@code slot}, which takes {@code size} bytes in its segment. */
@@ -174,27 +195,19 @@ final class ItemIndex {
             bytes -= size;
         }
 
-        /** Removes the entry at {@code slot}, shifting back the entries after it that belong before it. */
+        /** Removes the entry at {@code slot}, shifting back by one the entries after it that are not at their home. */
         void remove(int slot) {
             long[] t = table;
             int n = t.length;
             int hole = slot;
-            int j = slot;
             while (true) {
-                if (++j == n) {
-                    j = 0;
-                }
+                int j = hole + 1 == n ? 0 : hole + 1;
                 long e = t[j];
-                if (e == 0) {
+                if (e == 0 || distance(e, j, n) == 0) {
                     break;
                 }
-                int h = home(fingerprintOf(e), n);
-                // e may fill the hole unless its home lies cyclically in (hole, j]
-                boolean stays = hole <= j ? (h > hole && h <= j) : (h > hole || h <= j);
-                if (!stays) {
-                    t[hole] = e;
-                    hole = j;
-                }
+                t[hole] = e;
+                hole = j;
             }
             t[hole] = 0;
             count--;

@@ -1,57 +1,57 @@
 package io.evbase.protocol.memcache;
 
-import java.util.concurrent.atomic.LongAdder;
+import io.evbase.loop.StripedCounter;
 
 /**
  * The command and item counters behind {@code stats}, named as memcached names them. Shared by every loop.
  *
- * <p>Threading: thread-safe; every counter is a {@link LongAdder}, so loops count without contending.
+ * <p>Threading: thread-safe; every counter is a {@link StripedCounter}, so loops count in cells of their own.
  * {@link #reset()} races benignly with concurrent increments, as memcached's {@code stats reset} does.
  */
 public final class MemcacheStats {
 
-    final LongAdder cmdSet = new LongAdder();
-    final LongAdder cmdFlush = new LongAdder();
-    final LongAdder cmdTouch = new LongAdder();
-    final LongAdder cmdMeta = new LongAdder();
-    final LongAdder getHits = new LongAdder();
-    final LongAdder getMisses = new LongAdder();
-    final LongAdder getExpired = new LongAdder();
-    final LongAdder getFlushed = new LongAdder();
-    final LongAdder deleteHits = new LongAdder();
-    final LongAdder deleteMisses = new LongAdder();
-    final LongAdder incrHits = new LongAdder();
-    final LongAdder incrMisses = new LongAdder();
-    final LongAdder decrHits = new LongAdder();
-    final LongAdder decrMisses = new LongAdder();
-    final LongAdder casHits = new LongAdder();
-    final LongAdder casMisses = new LongAdder();
-    final LongAdder casBadval = new LongAdder();
-    final LongAdder touchHits = new LongAdder();
-    final LongAdder touchMisses = new LongAdder();
-    final LongAdder storeTooLarge = new LongAdder();
-    final LongAdder storeNoMemory = new LongAdder();
-    final LongAdder totalItems = new LongAdder();
-    final LongAdder evictions = new LongAdder();
-    final LongAdder evictedUnfetched = new LongAdder();
-    final LongAdder expiredUnfetched = new LongAdder();
-    final LongAdder reclaimed = new LongAdder();
-    final LongAdder totalConnections = new LongAdder();
-    final LongAdder currConnections = new LongAdder();
-    final LongAdder bytesRead = new LongAdder();
-    final LongAdder bytesWritten = new LongAdder();
-    final LongAdder connYields = new LongAdder();
-    final LongAdder authCmds = new LongAdder();
-    final LongAdder authErrors = new LongAdder();
+    final StripedCounter cmdSet = new StripedCounter();
+    final StripedCounter cmdFlush = new StripedCounter();
+    final StripedCounter cmdTouch = new StripedCounter();
+    final StripedCounter cmdMeta = new StripedCounter();
+    final StripedCounter getHits = new StripedCounter();
+    final StripedCounter getMisses = new StripedCounter();
+    final StripedCounter getExpired = new StripedCounter();
+    final StripedCounter getFlushed = new StripedCounter();
+    final StripedCounter deleteHits = new StripedCounter();
+    final StripedCounter deleteMisses = new StripedCounter();
+    final StripedCounter incrHits = new StripedCounter();
+    final StripedCounter incrMisses = new StripedCounter();
+    final StripedCounter decrHits = new StripedCounter();
+    final StripedCounter decrMisses = new StripedCounter();
+    final StripedCounter casHits = new StripedCounter();
+    final StripedCounter casMisses = new StripedCounter();
+    final StripedCounter casBadval = new StripedCounter();
+    final StripedCounter touchHits = new StripedCounter();
+    final StripedCounter touchMisses = new StripedCounter();
+    final StripedCounter storeTooLarge = new StripedCounter();
+    final StripedCounter storeNoMemory = new StripedCounter();
+    final StripedCounter totalItems = new StripedCounter();
+    final StripedCounter evictions = new StripedCounter();
+    final StripedCounter evictedUnfetched = new StripedCounter();
+    final StripedCounter expiredUnfetched = new StripedCounter();
+    final StripedCounter reclaimed = new StripedCounter();
+    final StripedCounter totalConnections = new StripedCounter();
+    final StripedCounter currConnections = new StripedCounter();
+    final StripedCounter bytesRead = new StripedCounter();
+    final StripedCounter bytesWritten = new StripedCounter();
+    final StripedCounter connYields = new StripedCounter();
+    final StripedCounter authCmds = new StripedCounter();
+    final StripedCounter authErrors = new StripedCounter();
 
-    private final LongAdder[] resettable = {cmdSet, cmdFlush, cmdTouch, cmdMeta, getHits, getMisses,
+    private final StripedCounter[] resettable = {cmdSet, cmdFlush, cmdTouch, cmdMeta, getHits, getMisses,
         getExpired, getFlushed, deleteHits, deleteMisses, incrHits, incrMisses, decrHits, decrMisses, casHits,
         casMisses, casBadval, touchHits, touchMisses, storeTooLarge, storeNoMemory, totalItems, evictions,
         evictedUnfetched, expiredUnfetched, reclaimed, totalConnections, bytesRead, bytesWritten, connYields, authCmds, authErrors};
 
     /** {@code stats reset}: zeroes the counters; gauges (current connections, items, bytes) keep their values. */
     public void reset() {
-        for (LongAdder a : resettable) {
+        for (StripedCounter a : resettable) {
             a.reset();
         }
     }

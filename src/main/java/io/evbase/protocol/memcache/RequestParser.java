@@ -39,9 +39,15 @@ public final class RequestParser {
     static final int READ_BUFFER_SIZE = 16384;
     /** Data blocks up to this size that arrive whole are handed over from a per-thread scratch array. */
     static final int VALUE_SCRATCH = 16384;
-    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[VALUE_SCRATCH]);
-    /** Per thread: the line scratch every parser on that thread uses (grown up to {@link #READ_BUFFER_SIZE}). */
-    private static final ThreadLocal<byte[][]> LINES = ThreadLocal.withInitial(() -> new byte[][] {new byte[1024]});
+    /** Per thread: the value scratch and the line scratch (grown up to {@link #READ_BUFFER_SIZE}). */
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** One thread's scratch arrays, shared by every parser on that thread. */
+    private static final class Scratch {
+        final Thread thread = Thread.currentThread();
+        final byte[] value = new byte[VALUE_SCRATCH];
+        byte[] line = new byte[1024];
+    }
 
     /** Where the parser is. */
     private enum State { COMMAND, VALUE, INLINE, SWALLOW, REPLY, SUSPENDED, DONE }
@@ -62,6 +68,8 @@ public final class RequestParser {
 
     private final CommandSink sink;
     private final int maxMultigetLine;
+    /** The scratch of the thread that called last: looked up again only when another thread calls. */
+    private Scratch scratch;
     private State state = State.COMMAND;
     /** Bytes of the partial line already searched for a newline, so a slow line is not rescanned from the start. */
     private int scanned;
@@ -280,7 +288,7 @@ public final class RequestParser {
     private Result value(BufferChain in) {
         int n = valueLength;
         if (value == null && n <= VALUE_SCRATCH && in.readableBytes() >= n) {
-            byte[] scratch = SCRATCH.get();
+            byte[] scratch = scratch().value;
             in.read(scratch, 0, n);
             state = State.COMMAND;
             sink.onValue(this, scratch, n);
@@ -348,16 +356,25 @@ public final class RequestParser {
      * The thread's line scratch, grown to {@code length} up to {@link #READ_BUFFER_SIZE}; a longer line (a long
      * multiget) gets an array for this command alone, so no thread keeps its size.
      */
+    private Scratch scratch() {
+        Scratch s = scratch;
+        if (s == null || s.thread != Thread.currentThread()) {
+            s = SCRATCH.get();
+            scratch = s;
+        }
+        return s;
+    }
+
     private byte[] scratchLine(int length) {
-        byte[][] holder = LINES.get();
-        byte[] buf = holder[0];
+        Scratch holder = scratch();
+        byte[] buf = holder.line;
         if (buf.length < length) {
             if (length > READ_BUFFER_SIZE) {
                 lineIsScratch = false;
                 return new byte[length];
             }
             buf = new byte[Math.max(length, Math.min(2 * buf.length, READ_BUFFER_SIZE))];
-            holder[0] = buf;
+            holder.line = buf;
         }
         lineIsScratch = true;
         return buf;
