@@ -122,7 +122,8 @@ fi
 CP="$ROOT/target/test-classes:$ROOT/target/classes:$(cat "$ROOT/target/bench.classpath")"
 EVB_JAVA=${EVB_JAVA:-java}
 EVB_GC=${EVB_GC:--XX:+UseG1GC}
-JVM_SERVER_OPTS="-Xms1g -Xmx1g -XX:MaxDirectMemorySize=512m $EVB_GC"
+# AutoBoxCacheMax: java.nio's selector boxes the descriptor of every ready socket (docs/library.md, "Running it").
+JVM_SERVER_OPTS="-Xms1g -Xmx1g -XX:MaxDirectMemorySize=512m -XX:AutoBoxCacheMax=65536 $EVB_GC"
 LOADGEN=(java -Xmx2g -XX:+UseParallelGC -cp "$CP" io.evbase.bench.LoadGen)
 BENCHJAVA=(java -Xmx2g -XX:+UseParallelGC -cp "$CP")
 
@@ -429,7 +430,7 @@ if want tail && ! memcache_skip tail; then
     skip tail "needs about $need_mb MB of free memory, $avail_mb MB available"
   else
     TAIL_HEAP=$(( (TAIL_MB * 2 + 1024) ))
-    TAIL_OPTS="-Xms${TAIL_HEAP}m -Xmx${TAIL_HEAP}m -XX:MaxDirectMemorySize=512m $EVB_GC -Xlog:gc,gc+phases=info:file=$OUT/evbase-tail-gc.log"
+    TAIL_OPTS="-Xms${TAIL_HEAP}m -Xmx${TAIL_HEAP}m -XX:MaxDirectMemorySize=512m -XX:AutoBoxCacheMax=65536 $EVB_GC -Xlog:gc,gc+phases=info:file=$OUT/evbase-tail-gc.log"
     log "tail: evbase ($EVB_JAVA $TAIL_OPTS, ${TAIL_MB} MB store) and memcached -m $TAIL_MB"
     start_evbase evbase-tail "$TAIL_OPTS" "$TAIL_MB" 0 "$P_AUX_EVB"; TAIL_EVB=$EVB_PID
     start_memcached memcached-tail "$P_AUX_MEMCD" "$TAIL_MB"; TAIL_MEMCD=$MEMCD_PID

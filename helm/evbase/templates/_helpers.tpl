@@ -201,7 +201,8 @@ application.yml); config.extra is merged last and wins.
 {{/*
 JAVA_TOOL_OPTIONS: memory as a share of the container limit, not a fixed heap; the collector named, because
 the JVM's own choice under a small limit is the stop-the-world Serial collector; exit on OutOfMemoryError
-whatever extraOptions says, so that a pod that ran out of memory restarts instead of serving nothing.
+whatever extraOptions says, so that a pod that ran out of memory restarts instead of serving nothing; the
+Integer cache up to 65536, so that java.nio's selector boxes no descriptor per ready socket (docs/library.md).
 */}}
 {{- define "evbase.javaToolOptions" -}}
 {{- $j := .Values.jvm }}
@@ -210,6 +211,7 @@ whatever extraOptions says, so that a pod that ran out of memory restarts instea
 {{- $opts = append $opts (printf "-XX:+Use%sGC" .) }}
 {{- end }}
 {{- $opts = append $opts "-XX:+ExitOnOutOfMemoryError" }}
+{{- $opts = append $opts "-XX:AutoBoxCacheMax=65536" }}
 {{- $opts = append $opts "-Djava.io.tmpdir=/tmp" }}
 {{- with $j.maxDirectMemorySize }}
 {{- $opts = append $opts (printf "-XX:MaxDirectMemorySize=%s" .) }}

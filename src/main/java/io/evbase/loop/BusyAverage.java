@@ -1,5 +1,7 @@
 package io.evbase.loop;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -13,10 +15,11 @@ import java.util.concurrent.TimeUnit;
  * waits, and a loop caught in a long iteration (a stall) climbs toward 1 by the moment, not at the iteration's end.
  *
  * <p>Threading: {@link #update} on the loop thread only; {@link #read} from any thread. The average and the time of
- * its update are published together as one immutable {@link Published}, at most every
- * {@link #PUBLISH_EVERY_NANOS} (a busy loop runs far more iterations than that; what a reading misses is at most
- * that long, against a half-second time constant), so the loop allocates a few hundred small objects a second at
- * most.
+ * its update are published together at most every {@link #PUBLISH_EVERY_NANOS} (a busy loop runs far more
+ * iterations than that; what a reading misses is at most that long, against a half-second time constant), under a
+ * sequence number that is odd while they change (a seqlock, as {@link java.util.concurrent.locks.StampedLock}'s
+ * optimistic read): the loop never waits for a reader and allocates nothing, and a reader that overlapped a
+ * publication reads again.
  */
 final class BusyAverage {
 
@@ -24,14 +27,28 @@ final class BusyAverage {
     static final long TAU_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     static final long PUBLISH_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
+    private static final VarHandle SEQUENCE;
+
+    static {
+        try {
+            SEQUENCE = MethodHandles.lookup().findVarHandle(BusyAverage.class, "sequence", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /** Loop thread only. */
     private double average;
     private long updatedNanos;
-    private volatile Published published;
+    /** The last published figures: written by the loop between the two steps of {@link #sequence}. */
+    private double publishedAverage;
+    private long publishedNanos;
+    /** Even when the published figures are whole, odd while the loop writes them. */
+    private volatile long sequence;
 
     BusyAverage(long originNanos) {
         this.updatedNanos = originNanos;
-        this.published = new Published(0, originNanos);
+        this.publishedNanos = originNanos;
     }
 
     /** An iteration that began working at {@code workStartNanos} ended at {@code endNanos}. Loop thread only. */
@@ -43,8 +60,13 @@ final class BusyAverage {
         long busy = Math.min(elapsed, Math.max(0, endNanos - workStartNanos));
         average = average * decay(elapsed) + (1 - decay(busy));
         updatedNanos = endNanos;
-        if (endNanos - published.nanos >= PUBLISH_EVERY_NANOS) {
-            published = new Published(average, endNanos);
+        if (endNanos - publishedNanos >= PUBLISH_EVERY_NANOS) {
+            long seq = sequence;
+            SEQUENCE.setOpaque(this, seq + 1);
+            VarHandle.storeStoreFence(); // the odd number is visible before either figure changes
+            publishedAverage = average;
+            publishedNanos = endNanos;
+            SEQUENCE.setRelease(this, seq + 2);
         }
     }
 
@@ -53,14 +75,24 @@ final class BusyAverage {
      * 0 and 1. Thread-safe.
      */
     double read(long nowNanos, long workStartNanos) {
-        Published p = published;
-        double avg = p.average;
+        double avg;
+        long at;
+        while (true) {
+            long seq = (long) SEQUENCE.getAcquire(this);
+            avg = publishedAverage;
+            at = publishedNanos;
+            VarHandle.loadLoadFence(); // both figures are read before the sequence is looked at again
+            if ((seq & 1) == 0 && seq == sequence) {
+                break;
+            }
+            Thread.onSpinWait(); // the loop is between the two steps: a few instructions
+        }
         // A work start after the published update is an iteration in progress (or one not published yet); one
         // before it, or 0, belongs to an iteration already folded in: the loop has been waiting since.
-        if (workStartNanos == 0 || workStartNanos - p.nanos <= 0) {
-            return Math.min(1, Math.max(0, avg * decay(nowNanos - p.nanos)));
+        if (workStartNanos == 0 || workStartNanos - at <= 0) {
+            return Math.min(1, Math.max(0, avg * decay(nowNanos - at)));
         }
-        avg *= decay(workStartNanos - p.nanos);
+        avg *= decay(workStartNanos - at);
         double d = decay(nowNanos - workStartNanos);
         return Math.min(1, Math.max(0, avg * d + (1 - d)));
     }
@@ -72,9 +104,5 @@ final class BusyAverage {
         }
         double x = (double) nanos / TAU_NANOS;
         return x < 1e-3 ? 1 - x : Math.exp(-x);
-    }
-
-    /** The average as of the end of an iteration. */
-    private record Published(double average, long nanos) {
     }
 }

@@ -180,7 +180,7 @@ class ChartInvariantsTest {
 
         // Left to itself, the JVM picks the Serial collector under a limit below ~1.8 GiB (the default is 1 GiB).
         assertThat(options).containsPattern("-XX:\\+Use(G1|Z)GC");
-        assertThat(options).contains("-XX:+ExitOnOutOfMemoryError");
+        assertThat(options).contains("-XX:+ExitOnOutOfMemoryError", "-XX:AutoBoxCacheMax=65536");
     }
 
     @ParameterizedTest

@@ -109,7 +109,7 @@ class JibImageConfigTest {
         assertThat(text(child(container, "environment"), "JAVA_TOOL_OPTIONS"))
                 .contains("-XX:MaxRAMPercentage=").doesNotContain("-Xmx")
                 // The JVM's own choice under a small limit is the Serial collector; an OOM must end the process.
-                .contains("-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError");
+                .contains("-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError", "-XX:AutoBoxCacheMax=65536");
     }
 
     private static String resolve(String value) {
