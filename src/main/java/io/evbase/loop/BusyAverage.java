@@ -87,9 +87,10 @@ final class BusyAverage {
             }
             Thread.onSpinWait(); // the loop is between the two steps: a few instructions
         }
-        // A work start after the published update is an iteration in progress (or one not published yet); one
-        // before it, or 0, belongs to an iteration already folded in: the loop has been waiting since.
-        if (workStartNanos == 0 || workStartNanos - at <= 0) {
+        // A work start at or after the published update is an iteration in progress (or one not published yet: an
+        // iteration that did not wait starts at the loop clock's reading that ended the one before); one before
+        // it, or 0, belongs to an iteration already folded in: the loop has been waiting since.
+        if (workStartNanos == 0 || workStartNanos - at < 0) {
             return Math.min(1, Math.max(0, avg * decay(nowNanos - at)));
         }
         avg *= decay(workStartNanos - at);

@@ -26,8 +26,10 @@ import java.util.logging.Logger;
  * run the tasks queued so far. The loop does not exit when nothing is registered: it waits for tasks until
  * {@link #shutdown()}.
  *
- * <p>Accounting ({@link LoopStats}: busy time, iterations, events, task latency, longest callback) costs the loop a
- * few {@link System#nanoTime()} calls per iteration and per callback. The system property
+ * <p>Accounting ({@link LoopStats}: busy time, iterations, events, task latency, longest callback) costs the loop
+ * one {@link System#nanoTime()} call per callback and one per iteration: the loop keeps the last reading as its
+ * clock, and each callback begins where the one before it ended (the steps between them take nanoseconds), so the
+ * end of one is the start of the next, of the timers' check and of the iteration's end. The system property
  * {@code evbase.loop.accounting=false} turns it off (for measuring its overhead); {@link #workStartNanos()} and
  * with it stall detection stay on.
  *
@@ -80,6 +82,8 @@ public final class EventBase implements Executor {
     private volatile long interrupts;
     /** {@link System#nanoTime()} when the current I/O callback began (loop thread only; see {@link #callbackNanos}). */
     private long callbackNanos;
+    /** The loop's last {@link System#nanoTime()} reading: the end of the last callback, or of the last wait. */
+    private long clockNanos;
 
     /** {@link System#nanoTime()} when the current iteration's work began; 0 while waiting in the selector. */
     private volatile long workStartNanos;
@@ -307,9 +311,10 @@ public final class EventBase implements Executor {
 
     private void run() {
         int premature = 0;
+        clockNanos = System.nanoTime();
         try {
             while (!shuttingDown || !tasks.isEmpty()) {
-                long now = System.nanoTime();
+                long now = clockNanos; // the end of the last iteration's work: nothing has run since
                 long timerNanos = timers.nanosUntilNext(now);
                 int selected;
                 long waited = 0;
@@ -324,9 +329,14 @@ public final class EventBase implements Executor {
                 }
                 if (mayBlock) {
                     long timeoutMillis = timerNanos < 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(timerNanos));
-                    long before = System.nanoTime();
                     selected = selector.select(onReady, timeoutMillis);
-                    waited = System.nanoTime() - before;
+                    // The wait ended at the first callback's start; with none, it ends now.
+                    long start = workStartNanos;
+                    if (start == 0) {
+                        start = System.nanoTime();
+                        clockNanos = start;
+                    }
+                    waited = start - now;
                     if (Thread.interrupted()) { // see the class comment; isInterrupted() would spin the selector
                         interrupted();
                         premature = 0;
@@ -335,18 +345,18 @@ public final class EventBase implements Executor {
                     }
                     wakeupPending.set(true); // awake again: the task phase below picks up what is posted from here on
                 } else {
-                    startWork();
+                    startWork(false);
                     selected = selector.selectNow(onReady);
                     premature = 0;
                 }
-                startWork();
+                startWork(false);
                 runTimers();
                 runTasks();
                 // Clear the work start before adding the iteration: see busyNanos(long).
                 long start = workStartNanos;
                 workStartNanos = 0;
                 if (ACCOUNTING) {
-                    stats.addBusy(start, System.nanoTime());
+                    stats.addBusy(start, clockNanos);
                 }
                 if (premature >= PREMATURE_RETURNS_BEFORE_REBUILD) {
                     premature = 0;
@@ -394,10 +404,16 @@ public final class EventBase implements Executor {
         return interrupts;
     }
 
-    /** Marks the start of work for this iteration, once: the first ready key or the end of the wait. */
-    private void startWork() {
+    /**
+     * Marks the start of work for this iteration, once: at the loop's clock, which the first ready key after a wait
+     * reads anew ({@code afterWait}); otherwise it is the end of the wait or of the last iteration.
+     */
+    private void startWork(boolean afterWait) {
         if (workStartNanos == 0) {
-            workStartNanos = System.nanoTime();
+            if (afterWait) {
+                clockNanos = System.nanoTime();
+            }
+            workStartNanos = clockNanos;
         }
     }
 
@@ -415,9 +431,9 @@ public final class EventBase implements Executor {
     }
 
     private void onReady(SelectionKey key) {
-        startWork();
+        startWork(true);
         IoHandle handler = ((IoRegistration) key.attachment()).handle();
-        long start = System.nanoTime();
+        long start = clockNanos;
         callbackNanos = start;
         try {
             if (ACCOUNTING) {
@@ -433,14 +449,16 @@ public final class EventBase implements Executor {
                 LOG.log(Level.WARNING, "failure handler threw on " + name, again);
             }
         } finally {
+            long end = System.nanoTime();
+            clockNanos = end;
             if (ACCOUNTING) {
-                stats.recordCallback(System.nanoTime() - start, handler);
+                stats.recordCallback(end - start, handler);
             }
         }
     }
 
     private void runTimers() {
-        long now = System.nanoTime();
+        long now = clockNanos;
         Scheduled due;
         while ((due = timers.pollDue(now)) != null) {
             runGuarded(due.task, -1);
@@ -453,20 +471,21 @@ public final class EventBase implements Executor {
         while (run < MAX_TASKS_PER_ITERATION && (task = tasks.poll()) != null) {
             run++;
             pendingTasks.decrementAndGet();
-            runGuarded(task.runnable, ACCOUNTING ? System.nanoTime() - task.postedNanos : -1);
+            runGuarded(task.runnable, ACCOUNTING ? clockNanos - task.postedNanos : -1);
         }
     }
 
     private void runGuarded(Runnable r, long latencyNanos) {
-        long start = System.nanoTime();
+        long start = clockNanos;
         callbackNanos = start;
         try {
             r.run();
         } catch (Throwable t) {
             LOG.log(Level.WARNING, "task threw on " + name, t);
         } finally {
+            long end = System.nanoTime();
+            clockNanos = end;
             if (ACCOUNTING) {
-                long end = System.nanoTime();
                 stats.taskRun(latencyNanos);
                 stats.recordCallback(end - start, r);
             }
