@@ -101,20 +101,30 @@ final class Replies {
     /** Bytes a {@code VALUE} line can take: the word, a 250-byte key, three numbers, spaces and CRLF. */
     static final int HEADER_SCRATCH = 320;
 
-    /** Writes {@code value} (unsigned) in decimal at {@code at}; returns the position after it. */
-    private static int decimal(byte[] b, int at, long value) {
-        if (value >= 0 && value < 10) {
+    /**
+     * Writes {@code value} (unsigned) in decimal at {@code at}; returns the position after it. Values up to
+     * {@code Long.MAX_VALUE} (all but a CAS past 2^63) divide by the constant 10, which the JIT turns into a
+     * multiplication; {@code Long.divideUnsigned} is a 64-bit hardware division on JDK 17.
+     */
+    static int decimal(byte[] b, int at, long value) {
+        if (value < 0) {
+            long q = Long.divideUnsigned(value, 10);
+            int end = decimal(b, at, q);
+            b[end] = (byte) ('0' + (value - q * 10));
+            return end + 1;
+        }
+        if (value < 10) {
             b[at] = (byte) ('0' + value);
             return at + 1;
         }
         int digits = 0;
-        for (long v = value; v != 0; v = Long.divideUnsigned(v, 10)) {
+        for (long v = value; v != 0; v /= 10) {
             digits++;
         }
         int end = at + digits;
         for (int i = end - 1; i >= at; i--) {
-            b[i] = (byte) ('0' + Long.remainderUnsigned(value, 10));
-            value = Long.divideUnsigned(value, 10);
+            b[i] = (byte) ('0' + value % 10);
+            value /= 10;
         }
         return end;
     }
