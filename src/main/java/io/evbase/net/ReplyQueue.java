@@ -24,7 +24,8 @@ import java.util.ArrayDeque;
  *
  * When the head slot is filled, its reply and what came after it move to the wire (whole chunks change hands
  * without a copy) and so on for every filled slot behind it. Without promised replies, wire and slots stay empty
- * and the output goes to the socket directly.
+ * and the output goes to the socket directly; both are created at the first promise (and kept), so a connection
+ * whose replies are all written at once carries neither.
  *
  * <p>Threading: the connection's loop thread only.
  */
@@ -32,8 +33,9 @@ final class ReplyQueue {
 
     private final BufferPool.Cache cache;
     private final BufferChain output;
-    private final BufferChain wire;
-    private final ArrayDeque<Slot> slots = new ArrayDeque<>();
+    /** Null until the first promise (see the class comment), like {@link #slots}. */
+    private BufferChain wire;
+    private ArrayDeque<Slot> slots;
     /** Bytes in the slots' buffers: filled replies waiting behind an earlier one, and their {@code after}s. */
     private long heldBytes;
 
@@ -51,7 +53,14 @@ final class ReplyQueue {
     ReplyQueue(BufferPool.Cache cache) {
         this.cache = cache;
         this.output = new BufferChain(cache);
-        this.wire = new BufferChain(cache);
+    }
+
+    private boolean noSlots() {
+        return slots == null || slots.isEmpty();
+    }
+
+    private boolean wireEmpty() {
+        return wire == null || wire.isEmpty();
     }
 
     /** The handler's live tail. */
@@ -61,6 +70,10 @@ final class ReplyQueue {
 
     /** Reserves the next place in request order, behind everything written so far. */
     Slot reserve() {
+        if (slots == null) {
+            slots = new ArrayDeque<>();
+            wire = new BufferChain(cache);
+        }
         long n = output.readableBytes();
         if (n > 0) {
             if (slots.isEmpty()) {
@@ -114,34 +127,34 @@ final class ReplyQueue {
 
     /** Replies promised and not yet moved to the wire: the requests in flight. */
     int inFlight() {
-        return slots.size();
+        return slots == null ? 0 : slots.size();
     }
 
     /** Every byte queued for the peer, the ones held behind a pending reply included (the watermarks count these). */
     long queuedBytes() {
-        return wire.readableBytes() + output.readableBytes() + heldBytes;
+        return (wire == null ? 0 : wire.readableBytes()) + output.readableBytes() + heldBytes;
     }
 
     /** Bytes the socket may take now: nothing held behind a pending reply. */
     long sendableBytes() {
-        return wire.readableBytes() + (slots.isEmpty() ? output.readableBytes() : 0);
+        return (wire == null ? 0 : wire.readableBytes()) + (noSlots() ? output.readableBytes() : 0);
     }
 
     /** True when nothing is queued and no reply is pending: every reply so far is in the kernel. */
     boolean isEmpty() {
-        return slots.isEmpty() && wire.isEmpty() && output.isEmpty();
+        return noSlots() && wireEmpty() && output.isEmpty();
     }
 
     /** Writes what the socket takes, in order, up to about {@code maxBytes}; returns the bytes written. */
     long writeTo(GatheringByteChannel channel, long maxBytes) throws IOException {
         long n = 0;
-        if (!wire.isEmpty()) {
+        if (!wireEmpty()) {
             n = wire.writeTo(channel, maxBytes);
             if (!wire.isEmpty()) {
                 return n; // the socket is full, or this event's share is written
             }
         }
-        if (slots.isEmpty() && !output.isEmpty() && n < maxBytes) {
+        if (noSlots() && !output.isEmpty() && n < maxBytes) {
             n += output.writeTo(channel, maxBytes - n);
         }
         return n;
@@ -149,10 +162,12 @@ final class ReplyQueue {
 
     /** Drops every queued byte and pending slot, giving the chunks back to the pool (the connection closed). */
     void clear() {
-        wire.clear();
+        if (wire != null) {
+            wire.clear();
+        }
         output.clear();
         Slot s;
-        while ((s = slots.pollFirst()) != null) {
+        while (slots != null && (s = slots.pollFirst()) != null) {
             if (s.reply != null) {
                 s.reply.clear();
             }

@@ -105,7 +105,7 @@ class BufferBudgetTest {
         input.clear();
     }
 
-    /** Issue 10 item 10: a chunk is counted once its memory exists; a failed allocation changes no figure. */
+    /** A chunk is counted once its memory exists; a failed allocation changes no figure. */
     @Test
     void aFailedAllocationLeavesEveryCountExact() {
         AtomicInteger calls = new AtomicInteger();

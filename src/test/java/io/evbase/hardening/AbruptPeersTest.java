@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 7, item 6: peers that reset in the middle of a reply, half-close, or connect and leave at once, in floods.
+ * Peers that reset in the middle of a reply, half-close, or connect and leave at once, in floods.
  * No exception escapes a loop, every chunk goes back to the pool (in use returns to its baseline), every accepted
  * connection is counted closed with its reason, and the server goes on serving.
  */

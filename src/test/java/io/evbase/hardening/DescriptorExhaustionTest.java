@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Issue 7, item 2: descriptor exhaustion (EMFILE on accept), in a child JVM under {@code prlimit --nofile}. The
+ * Descriptor exhaustion (EMFILE on accept), in a child JVM under {@code prlimit --nofile}. The
  * acceptor pauses and retries after {@code evbase.accept-pause} instead of spinning on a listening socket that stays
  * readable; readiness is OUT_OF_SERVICE and the listener shows {@code acceptPaused} while it lasts; the clients that
  * wait in the listen backlog are served once descriptors free up.

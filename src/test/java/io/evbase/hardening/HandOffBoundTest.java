@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Issue 7, item 3: the per-loop hand-off bound ({@code evbase.hand-off-queue-size}). A loop kept busy stops taking
+ * The per-loop hand-off bound ({@code evbase.hand-off-queue-size}). A loop kept busy stops taking
  * hand-offs once its queue is full and the acceptor gives the connection to the next loop; when every loop's queue
  * is full the connection is shed, closed and counted as rejected {@code overload}. What was queued is served once
  * the loops move again.

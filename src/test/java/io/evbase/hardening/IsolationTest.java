@@ -38,7 +38,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 7, item 9: a handler that throws, from any callback, closes only its own connection; the loops, the
+ * A handler that throws, from any callback, closes only its own connection; the loops, the
  * acceptor and every other connection go on. A loop that stalls does not stop the acceptor from serving the others.
  */
 class IsolationTest {

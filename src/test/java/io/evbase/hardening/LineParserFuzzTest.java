@@ -18,7 +18,7 @@ import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 7, item 7, through the parser alone: the line framing of the line protocols ({@link LineFramer} over a
+ * Through the parser alone: the line framing of the line protocols ({@link LineFramer} over a
  * {@link BufferChain} of small pooled chunks, the request/reply logic of {@link RequestReplyHandler}) against
  * {@link LineModel}, for generated and mutated inputs split at random places. No exception, the exact replies,
  * an error for every line too long, and every chunk back in the pool.

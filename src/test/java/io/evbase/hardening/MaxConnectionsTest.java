@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 7, item 1: a client over {@code max-connections} gets the protocol's refusal and is closed, counted as
+ * A client over {@code max-connections} gets the protocol's refusal and is closed, counted as
  * rejected {@code limit}; the connections within the limit keep being served, and a freed place is taken again.
  */
 class MaxConnectionsTest {

@@ -18,7 +18,7 @@ import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 7, item 7, the memcache handler through the parser alone (its {@code RequestParser} and command
+ * The memcache handler through the parser alone (its {@code RequestParser} and command
  * processor over chains of 64..256-byte chunks, on a store whose clock stands still):
  *
  * <ul>

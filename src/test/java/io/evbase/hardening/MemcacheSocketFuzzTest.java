@@ -41,7 +41,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 7, item 7, the memcache handler through real sockets. Two servers, A and B, each with {@link #SLOTS}
+ * The memcache handler through real sockets. Two servers, A and B, each with {@link #SLOTS}
  * memcache listeners on stores whose clocks stand still; slot j of A and slot j of B receive the same sessions
  * of mutated requests in the same order, A each in one write, B split at random with pauses between pieces, so
  * that the reads, and with them the parser's partial states, differ. Their reply streams must be equal (a session

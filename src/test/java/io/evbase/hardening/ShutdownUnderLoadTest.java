@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Issue 7, item 8: SIGTERM while 100 clients pipeline requests. Every request the server received before draining
+ * SIGTERM while 100 clients pipeline requests. Every request the server received before draining
  * began gets its whole reply, no reply is cut in the middle, each connection ends with a clean close after its
  * last reply, and the process exits within the drain timeout.
  *

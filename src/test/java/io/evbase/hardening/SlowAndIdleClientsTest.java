@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 7, item 4: idle clients are closed by the idle timeout; a client that sends its request a byte per second
+ * Idle clients are closed by the idle timeout; a client that sends its request a byte per second
  * (slowloris) keeps the idle timeout away but is cut off by the read timeout; a client that talks normally is
  * touched by neither. Each close is counted by its reason.
  */

@@ -26,7 +26,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Import;
 
 /**
- * Issue 7, item 5, measured as an operator would: through {@code GET /actuator/reactor/connections} and
+ * Measured as an operator would: through {@code GET /actuator/reactor/connections} and
  * {@code /actuator/reactor/buffers} of the application, while a client pipelines requests and never reads.
  * The connection holds at most the write high watermark plus one chunk of output and the read high watermark of
  * input.

@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 7, item 5: a client that pipelines requests and never reads its replies. The server stops reading it once
+ * A client that pipelines requests and never reads its replies. The server stops reading it once
  * its output passes the write high watermark, so it holds at most the write high watermark plus one reply (at most
  * a chunk) of output, and at most the read high watermark of input; other clients are served meanwhile.
  */

@@ -43,7 +43,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 7, item 7, through real sockets: mutated request streams, written in random pieces by many clients at
+ * Through real sockets: mutated request streams, written in random pieces by many clients at
  * once, to the echo handler and the line request/reply handler of one server. Each stream's replies must be
  * exactly the model's ({@link LineModel}; the echo's is the stream itself); a line too long gets its error reply
  * and a close; some clients reset in the middle. Meanwhile a bystander keeps talking and must see nothing wrong.

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Issue 10, item 1: 1,000 connections each declare a 1,048,000-byte value (half with {@code set}, half with
+ * 1,000 connections each declare a 1,048,000-byte value (half with {@code set}, half with
  * {@code ms}) and send nothing more. The declared values are charged to the store's budget before anything is
  * allocated: at most half of the 64 MB store is taken by values in flight, the others are refused with
  * {@code SERVER_ERROR out of memory storing object}; the heap stays bounded, health stays 200, the bystander

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Issue 10, item 6: 32,768 keys built from "Aa"/"BB" blocks share one {@code Arrays.hashCode}. Keys hash with a
+ * 32,768 keys built from "Aa"/"BB" blocks share one {@code Arrays.hashCode}. Keys hash with a
  * per-process seeded SipHash and compare as bytes, so they spread over the table: inserting them takes about as
  * long as inserting as many ordinary keys of the same length in the same run (at most 3 times as long), and no
  * loop stalls.

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Issue 10, item 2: one request naming a 1 MB value 700 times ({@code get}, {@code gets}, {@code gat},
+ * One request naming a 1 MB value 700 times ({@code get}, {@code gets}, {@code gat},
  * {@code gats}, and a pipeline of 700 {@code mg}). The reply is produced as the socket drains, so it costs the write
  * high watermark plus one value of pooled memory, not 700 MB; no loop stalls, and the client gets all 700 values
  * byte for byte.

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Issue 10, item 7: 250 connections each send one maximal multiget (a line of about 512 KB naming ~170,000 keys that
+ * 250 connections each send one maximal multiget (a line of about 512 KB naming ~170,000 keys that
  * all hit), read the reply, then stay idle. Nothing sized by that request stays with a connection: the live heap per
  * idle connection afterwards is the figure of a connection that only sent {@code version}.
  */

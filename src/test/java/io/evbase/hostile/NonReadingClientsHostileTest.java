@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Issue 10, item 3: 300, then 1,000 clients each pipeline eight four-key gets of 1 MB values and never read. The
+ * 300, then 1,000 clients each pipeline eight four-key gets of 1 MB values and never read. The
  * pool stays under its global budget (a connection that needs more memory waits for it, or is closed with a counted
  * reason), nothing runs out of memory, health stays 200, the bystander's p99 stays under 100 ms without an error,
  * and the pool is back to its baseline within 5 s after the clients leave.

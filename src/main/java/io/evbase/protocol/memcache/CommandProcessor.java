@@ -32,7 +32,8 @@ final class CommandProcessor implements CommandSink {
     final MemcacheStats stats;
     final Replies replies;
     private final StatsReporter.Async async;
-    private final PendingStore pending;
+    /** Created at the first storage command, and kept: a connection that never stores carries none. */
+    private PendingStore pending;
     /** False until the authentication set succeeds, when the listener requires it. */
     private boolean authenticated;
     private final Multiget multiget = new Multiget();
@@ -56,7 +57,6 @@ final class CommandProcessor implements CommandSink {
         this.stats = store.stats();
         this.replies = new Replies(out, store.references(), bytesWritten);
         this.async = async;
-        this.pending = new PendingStore(store, replies, ctx.meta());
         this.authenticated = !ctx.settings().access().authRequired();
     }
 
@@ -69,6 +69,15 @@ final class CommandProcessor implements CommandSink {
             tok = s.tok;
             num = s.num;
         }
+    }
+
+    private PendingStore pending() {
+        PendingStore ps = pending;
+        if (ps == null) {
+            ps = new PendingStore(store, replies, ctx.meta());
+            pending = ps;
+        }
+        return ps;
     }
 
     /** A parser for this connection's requests, feeding this processor. */
@@ -98,7 +107,7 @@ final class CommandProcessor implements CommandSink {
             MetaCommands meta = ctx.meta();
             switch (line[tok.start[0] + 1]) {
                 case 'g' -> meta.get(x, replies, line, ntokens);
-                case 's' -> meta.set(x, replies, pending, p, line, ntokens);
+                case 's' -> meta.set(x, replies, pending(), p, line, ntokens);
                 case 'd' -> meta.delete(x, replies, line, ntokens);
                 case 'n' -> replies.line("MN");
                 case 'a' -> meta.arithmetic(x, replies, line, ntokens);
@@ -401,6 +410,7 @@ final class CommandProcessor implements CommandSink {
         }
         vlen += 2;
         // the key stays in the line, which the parser keeps until the data block is stored
+        PendingStore pending = pending();
         if (pending.admit(p, line, tok.start[1], tok.length[1], flags, vlen, mode == StoreMode.SET, false)) {
             pending.expect(p, mode, line, tok.start[1], tok.length[1], flags, exptime, reqCas, 0, false, false, vlen);
         }
@@ -408,7 +418,7 @@ final class CommandProcessor implements CommandSink {
 
     @Override
     public void onValue(RequestParser p, byte[] data, int length) {
-        pending.complete(p, data, length);
+        pending().complete(p, data, length);
     }
 
     /** Gives back the references to values the socket has taken; returns how many the output still holds. */
@@ -421,7 +431,9 @@ final class CommandProcessor implements CommandSink {
      * values its output referred to).
      */
     void close() {
-        pending.close();
+        if (pending != null) {
+            pending.close();
+        }
         replies.releaseReferences();
     }
 
