@@ -11,7 +11,9 @@ package io.evbase.protocol.memcache;
  * allocates the item from its slab budget, evicting others, when it parses the line), and refused with
  * {@code SERVER_ERROR out of memory storing object} when values in flight already hold their share. A refused
  * value's data block is swallowed without being allocated; a failed set also removes the old value so that it
- * cannot be read as if it were current.
+ * cannot be read as if it were current. A short value already whole in the input (the common case of a pipelined or
+ * small {@code set}) gets no array and so no charge: its bytes are the input's, bounded by the read watermark and
+ * the buffer pool, and it is stored within the same call.
  *
  * <p>Threading: one instance per connection, on its loop thread; the store is thread-safe.
  */
@@ -58,6 +60,8 @@ final class PendingStore {
         if (!ItemSizes.sizeOk(keyLength, flags, nbytes, store.maxItemSize())) {
             error = "SERVER_ERROR object too large for cache";
             stats.storeTooLarge.increment();
+        } else if (p.valueArrivesWhole(nbytes)) {
+            return true; // nothing is allocated for it (charge stays 0): see RequestParser.valueArrivesWhole
         } else {
             long c = store.chargeValue(keyLength, nbytes);
             if (c >= 0) {

@@ -70,6 +70,8 @@ public final class RequestParser {
     private final int maxMultigetLine;
     /** The scratch of the thread that called last: looked up again only when another thread calls. */
     private Scratch scratch;
+    /** The input of the last {@link #process} call (the connection's, the same every time). */
+    private BufferChain input;
     private State state = State.COMMAND;
     /** Bytes of the partial line already searched for a newline, so a slow line is not rescanned from the start. */
     private int scanned;
@@ -141,6 +143,15 @@ public final class RequestParser {
      * The current command has a data block of {@code length} bytes (its CRLF included; the caller has admitted it
      * and charged it to the store's budget): read it and hand it to {@link CommandSink#onValue}.
      */
+    /**
+     * Whether a data block of {@code length} bytes (its CRLF included), armed now by the command being handled, will
+     * be handed over from the thread's scratch, with no array of its own: it is short and already whole in the
+     * input. Such a value needs no charge in the store's budget for values in flight: its bytes are the input's.
+     */
+    boolean valueArrivesWhole(long length) {
+        return length <= VALUE_SCRATCH && input != null && input.readableBytes() >= length;
+    }
+
     void expectValue(int length) {
         valueLength = length;
         value = null;
@@ -215,6 +226,7 @@ public final class RequestParser {
      * @param canContinue checked before each command line: false (the output is full) pauses parsing
      */
     public Result process(BufferChain in, BooleanSupplier canContinue) {
+        input = in;
         while (true) {
             Result r = step(in, canContinue);
             if (r != null) {

@@ -93,6 +93,39 @@ class ValueChargeTest {
     }
 
     @Test
+    void aShortValueWholeInTheInputIsStoredWithoutACharge() {
+        MemcacheStore store = new MemcacheStore(64L << 20, 1 << 20);
+        int small = RequestParser.VALUE_SCRATCH - 2;
+        // declared values take the whole share for values in flight, to the last small one
+        List<ParserHarness> holding = new ArrayList<>();
+        for (int size : new int[] {VALUE, small}) {
+            String reply = "";
+            for (int i = 0; reply.isEmpty(); i++) {
+                ParserHarness h = new ParserHarness(store);
+                h.feed("set hold" + size + "-" + i + " 0 0 " + size + "\r\n");
+                reply = h.output();
+                holding.add(h);
+            }
+            assertThat(reply).isEqualTo(OOM);
+        }
+        long held = store.inFlightBytes();
+        String data = "d".repeat(small);
+        // a short set whose data block arrives with its line needs no array, so no share: it is stored
+        ParserHarness whole = new ParserHarness(store);
+        whole.feed("set whole 0 0 " + small + "\r\n" + data + "\r\nget whole\r\n");
+        assertThat(whole.output()).isEqualTo("STORED\r\nVALUE whole 0 " + small + "\r\n" + data + "\r\nEND\r\n");
+        assertThat(store.inFlightBytes()).isEqualTo(held);
+        // the same set split after its line would need an array of its own: refused while the share is taken
+        ParserHarness split = new ParserHarness(store);
+        split.feed("set split 0 0 " + small + "\r\n");
+        assertThat(split.output()).isEqualTo(OOM);
+        for (ParserHarness h : holding) {
+            h.processor.close();
+        }
+        assertThat(store.inFlightBytes()).isZero();
+    }
+
+    @Test
     void theCacheEvictsToMakeRoomForValuesInFlight() {
         long limit = 8L << 20;
         MemcacheStore store = new MemcacheStore(limit, 1 << 20);
