@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.ScatteringByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
@@ -62,6 +63,8 @@ public final class BufferChain {
     private final SegmentRing segments = new SegmentRing();
     /** Bytes readable; a long, since a chain's bytes may pass 2 GiB where the watermarks allow it. */
     private long readable;
+    /** The last read filled a chunk: read by scattering ({@link #readFrom}). */
+    private boolean scatter;
 
     public BufferChain(BufferPool.Cache cache) {
         this.cache = cache;
@@ -634,13 +637,21 @@ public final class BufferChain {
 
     /**
      * Reads from {@code channel} into the tail until it has no more bytes, {@code maxBytes} were read, or it
-     * reports end of stream.
+     * reports end of stream. A read that fills a chunk makes the chain read by scattering (when the channel can):
+     * one system call into the tail's room and up to {@value BufferPool#SCATTER_CHUNKS} chunks in all (those that
+     * got nothing go back to the pool), instead of one call per chunk and a last one that finds the socket empty;
+     * the chain reads one chunk at a time again once a read brings less than a chunk.
      *
      * @return bytes read; -1 if the channel reached end of stream before any byte was read; {@link #NO_MEMORY} if no
      *         byte was read because the pool is at its read budget (the socket was not touched: pause reading until
      *         {@link BufferPool.Cache#memoryGeneration()} changes)
      */
     public int readFrom(ReadableByteChannel channel, int maxBytes) throws IOException {
+        if (scatter && channel instanceof ScatteringByteChannel scattering) {
+            int n = scatterFrom(scattering, maxBytes);
+            scatter = n >= chunkSize(); // less than a chunk came: one chunk at a time again
+            return n;
+        }
         int total = 0;
         while (total < maxBytes) {
             Chunk c = readableTail();
@@ -668,8 +679,72 @@ public final class BufferChain {
             if (n < room) {
                 break; // the socket is drained: no second syscall just to see EAGAIN
             }
+            if (channel instanceof ScatteringByteChannel scattering && total < maxBytes) {
+                scatter = true;
+                int m = scatterFrom(scattering, maxBytes - total);
+                return m > 0 ? total + m : total;
+            }
         }
         return total;
+    }
+
+    /**
+     * One scattering read of up to {@code maxBytes} into the tail's room and fresh chunks appended in order;
+     * returns the bytes read, -1 at end of stream, or {@link #NO_MEMORY} when there was no room and the pool gave no
+     * chunk.
+     */
+    private int scatterFrom(ScatteringByteChannel channel, int maxBytes) throws IOException {
+        Chunk[] chunks = cache.scatterChunks;
+        ByteBuffer[] views = cache.scatterViews;
+        int count = 0;
+        long room = 0;
+        Segment tail = segments.peekLast();
+        boolean fromTail = tail instanceof Chunk && tail.writable() > 0;
+        if (fromTail) {
+            chunks[count++] = (Chunk) tail;
+            room += tail.writable();
+        }
+        while (count < chunks.length && room < maxBytes) {
+            Chunk c = cache.tryTake(true);
+            if (c == null) {
+                break;
+            }
+            chunks[count++] = c;
+            room += c.writable();
+        }
+        if (count == 0) {
+            return NO_MEMORY;
+        }
+        int left = maxBytes;
+        for (int i = 0; i < count; i++) {
+            ByteBuffer view = chunks[i].writeView();
+            int take = Math.min(view.remaining(), left);
+            view.limit(view.position() + take);
+            left -= take;
+            views[i] = view;
+        }
+        long n = -1;
+        try {
+            n = channel.read(views, 0, count);
+        } finally {
+            for (int i = 0; i < count; i++) {
+                Chunk c = chunks[i];
+                int got = views[i].position() - c.writeIndex;
+                c.restore();
+                chunks[i] = null;
+                views[i] = null;
+                if (got > 0) {
+                    c.writeIndex += got;
+                    readable += got;
+                    if (i > 0 || !fromTail) {
+                        segments.addLast(c);
+                    }
+                } else if (i > 0 || !fromTail) {
+                    cache.give(c);
+                }
+            }
+        }
+        return n < 0 ? -1 : (int) n;
     }
 
     /**

@@ -34,6 +34,9 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class BufferPool {
 
+    /** Chunks one scattering socket read fills at most (64 KiB of 16 KiB chunks, the default read watermark). */
+    static final int SCATTER_CHUNKS = 4;
+
     /** Share of the JVM's direct-memory limit the default budget takes; the rest is left to the JDK's own buffers. */
     static final double DEFAULT_BUDGET_SHARE = 0.75;
 
@@ -238,6 +241,9 @@ public final class BufferPool {
         /** The loop's chains run one at a time on its thread: one writer and one decimal scratch serve them all. */
         final GatherWriter writer;
         final byte[] scratch = new byte[20];
+        /** A scattering read's chunks and their views, empty between reads ({@link BufferChain#readFrom}). */
+        final Chunk[] scatterChunks = new Chunk[SCATTER_CHUNKS];
+        final ByteBuffer[] scatterViews = new ByteBuffer[SCATTER_CHUNKS];
         /** Chunks given back to this cache: memory this loop can take again. Owner only. */
         private long gives;
         /** Written by the owner only; volatile so that statistics read a recent value. */

@@ -165,6 +165,81 @@ class BufferChainTest {
     }
 
     @Test
+    void aReadThatFillsAChunkMakesTheChainReadByScatteringUntilLessThanAChunkComes() throws IOException {
+        Pipe pipe = Pipe.open();
+        pipe.source().configureBlocking(false);
+        CountingSource source = new CountingSource(pipe.source());
+        BufferChain in = new BufferChain(cache);
+        byte[] data = new byte[1000];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) i;
+        }
+        pipe.sink().write(ByteBuffer.wrap(data));
+        // chunks of 64 bytes: the first read fills one, then one scattering read takes up to four more
+        assertThat(in.readFrom(source, 1000)).isEqualTo(64 + 4 * 64);
+        assertThat(source.single).isEqualTo(1);
+        assertThat(source.scattering).isEqualTo(1);
+        // from then on every read is one scattering call, as long as a chunk's worth comes
+        assertThat(in.readFrom(source, 1000)).isEqualTo(4 * 64);
+        assertThat(in.readFrom(source, 1000)).isEqualTo(4 * 64);
+        assertThat(in.readFrom(source, 1000)).isEqualTo(1000 - 64 - 12 * 64);
+        assertThat(source.single).isEqualTo(1);
+        assertThat(source.scattering).isEqualTo(4);
+        assertThat(in.readBytes(data.length)).isEqualTo(data);
+        // less than a chunk came: one chunk at a time again
+        pipe.sink().write(ByteBuffer.wrap(new byte[10]));
+        assertThat(in.readFrom(source, 1000)).isEqualTo(10);
+        assertThat(source.scattering).isEqualTo(5);
+        pipe.sink().write(ByteBuffer.wrap(new byte[10]));
+        assertThat(in.readFrom(source, 1000)).isEqualTo(10);
+        assertThat(source.single).isEqualTo(2);
+        assertThat(source.scattering).isEqualTo(5);
+        in.skip(10);
+        in.skip(10);
+        pipe.sink().close();
+        pipe.source().close();
+        assertThat(pool.inUseBytes()).as("the chunks that got nothing went back").isZero();
+    }
+
+    /** A channel that counts its plain and its scattering reads. */
+    private static final class CountingSource implements java.nio.channels.ScatteringByteChannel {
+        final Pipe.SourceChannel delegate;
+        int single;
+        int scattering;
+
+        CountingSource(Pipe.SourceChannel delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            single++;
+            return delegate.read(dst);
+        }
+
+        @Override
+        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+            scattering++;
+            return delegate.read(dsts, offset, length);
+        }
+
+        @Override
+        public long read(ByteBuffer[] dsts) throws IOException {
+            return read(dsts, 0, dsts.length);
+        }
+
+        @Override
+        public boolean isOpen() {
+            return delegate.isOpen();
+        }
+
+        @Override
+        public void close() throws IOException {
+            delegate.close();
+        }
+    }
+
+    @Test
     void refusesOutOfRangeAccess() {
         BufferChain chain = new BufferChain(cache);
         chain.write(new byte[10]);
