@@ -59,8 +59,8 @@ final class ReplyQueue {
         return slots == null || slots.isEmpty();
     }
 
-    private boolean wireEmpty() {
-        return wire == null || wire.isEmpty();
+    private long wireBytes() {
+        return wire == null ? 0 : wire.readableBytes();
     }
 
     /** The handler's live tail. */
@@ -132,23 +132,23 @@ final class ReplyQueue {
 
     /** Every byte queued for the peer, the ones held behind a pending reply included (the watermarks count these). */
     long queuedBytes() {
-        return (wire == null ? 0 : wire.readableBytes()) + output.readableBytes() + heldBytes;
+        return wireBytes() + output.readableBytes() + heldBytes;
     }
 
     /** Bytes the socket may take now: nothing held behind a pending reply. */
     long sendableBytes() {
-        return (wire == null ? 0 : wire.readableBytes()) + (noSlots() ? output.readableBytes() : 0);
+        return wireBytes() + (noSlots() ? output.readableBytes() : 0);
     }
 
     /** True when nothing is queued and no reply is pending: every reply so far is in the kernel. */
     boolean isEmpty() {
-        return noSlots() && wireEmpty() && output.isEmpty();
+        return noSlots() && wireBytes() == 0 && output.isEmpty();
     }
 
     /** Writes what the socket takes, in order, up to about {@code maxBytes}; returns the bytes written. */
     long writeTo(GatheringByteChannel channel, long maxBytes) throws IOException {
         long n = 0;
-        if (!wireEmpty()) {
+        if (wireBytes() > 0) {
             n = wire.writeTo(channel, maxBytes);
             if (!wire.isEmpty()) {
                 return n; // the socket is full, or this event's share is written

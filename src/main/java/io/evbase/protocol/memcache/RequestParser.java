@@ -140,18 +140,23 @@ public final class RequestParser {
     // ---------------------------------------------------------------- steering, from the sink's callbacks
 
     /**
-     * The current command has a data block of {@code length} bytes (its CRLF included; the caller has admitted it
-     * and charged it to the store's budget): read it and hand it to {@link CommandSink#onValue}.
-     */
-    /**
      * Whether a data block of {@code length} bytes (its CRLF included), armed now by the command being handled, will
      * be handed over from the thread's scratch, with no array of its own: it is short and already whole in the
      * input. Such a value needs no charge in the store's budget for values in flight: its bytes are the input's.
      */
     boolean valueArrivesWhole(long length) {
-        return length <= VALUE_SCRATCH && input != null && input.readableBytes() >= length;
+        return input != null && fitsScratch(input, length);
     }
 
+    /** Whether a data block of {@code length} bytes is short enough for the scratch and whole in {@code in}. */
+    private static boolean fitsScratch(BufferChain in, long length) {
+        return length <= VALUE_SCRATCH && in.readableBytes() >= length;
+    }
+
+    /**
+     * The current command has a data block of {@code length} bytes (its CRLF included; the caller has admitted it
+     * and charged it to the store's budget): read it and hand it to {@link CommandSink#onValue}.
+     */
     void expectValue(int length) {
         valueLength = length;
         value = null;
@@ -299,7 +304,7 @@ public final class RequestParser {
      */
     private Result value(BufferChain in) {
         int n = valueLength;
-        if (value == null && n <= VALUE_SCRATCH && in.readableBytes() >= n) {
+        if (value == null && fitsScratch(in, n)) {
             byte[] scratch = scratch().value;
             in.read(scratch, 0, n);
             state = State.COMMAND;
@@ -364,10 +369,7 @@ public final class RequestParser {
         return end == null ? Result.CLOSE : end;
     }
 
-    /**
-     * The thread's line scratch, grown to {@code length} up to {@link #READ_BUFFER_SIZE}; a longer line (a long
-     * multiget) gets an array for this command alone, so no thread keeps its size.
-     */
+    /** The calling thread's scratch, looked up in the thread-local only when the thread changed. */
     private Scratch scratch() {
         Scratch s = scratch;
         if (s == null || s.thread != Thread.currentThread()) {
@@ -377,6 +379,10 @@ public final class RequestParser {
         return s;
     }
 
+    /**
+     * The thread's line scratch, grown to {@code length} up to {@link #READ_BUFFER_SIZE}; a longer line (a long
+     * multiget) gets an array for this command alone, so no thread keeps its size.
+     */
     private byte[] scratchLine(int length) {
         Scratch holder = scratch();
         byte[] buf = holder.line;
