@@ -41,7 +41,8 @@ class DescriptorExhaustionTest {
         List<Socket> waiting = new ArrayList<>();
         try (ChildServer child = ChildServer.start(List.of("prlimit", "--nofile=" + NOFILE + ":" + NOFILE),
                 List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"), ARGS, 1, Duration.ofSeconds(60));
-                KeepAliveHttp http = new KeepAliveHttp(child.managementPort())) {
+                KeepAliveHttp http = KeepAliveHttp.onceOk(child.managementPort(), "/actuator/health/readiness",
+                        Duration.ofSeconds(30))) {
             int port = child.port("echo");
             long pid = child.pid();
             boolean introspection = exists("io.evbase.boot.EvbaseReadinessStateHealthIndicator");

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Locale;
 
 /**
@@ -21,6 +22,26 @@ final class KeepAliveHttp implements AutoCloseable {
 
     private final Socket socket;
     private final InputStream in;
+
+    /**
+     * A connection whose first GET of {@code path} answered 200: the child logs its ports while the application is
+     * still starting, and readiness says 503 until it is ready (Tomcat closes the connection after that 503, so
+     * each try opens a new one). Throws if none answers 200 within {@code timeout}.
+     */
+    static KeepAliveHttp onceOk(int port, String path, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int last;
+        do {
+            KeepAliveHttp http = new KeepAliveHttp(port);
+            last = http.get(path).status();
+            if (last == 200) {
+                return http;
+            }
+            http.close();
+            Thread.sleep(100);
+        } while (System.nanoTime() - deadline < 0);
+        throw new IOException(path + " answered " + last + ", not 200, for " + timeout);
+    }
 
     KeepAliveHttp(int port) throws IOException {
         socket = new Socket();
